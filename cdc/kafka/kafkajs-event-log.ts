@@ -1,0 +1,120 @@
+import { Kafka, logLevel, type Consumer, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { BatchHandler, EventLog, LogConsumer, LogMessage, OutgoingMessage, Subscription } from './event-log';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+}
+
+export const kafkaSettingsFromEnv = (clientId: string): KafkaSettings => ({
+  brokers: (process.env.STRANGLER_KAFKA_BROKERS ?? `127.0.0.1:${process.env.STRANGLER_KAFKA_PORT ?? '29092'}`).split(','),
+  clientId,
+});
+
+// kafkajs logs through its own logger; route it into ours so nothing bypasses structured logging.
+function kafkajsLogCreator(logger: Logger) {
+  return () => ({ level, log }: LogEntry) => {
+    const { message, ...extra } = log;
+    if (level === logLevel.ERROR) logger.error(extra, message);
+    else if (level === logLevel.WARN) logger.warn(extra, message);
+    else logger.debug(extra, message);
+  };
+}
+
+function toLogMessage(topic: string, partition: number, m: { offset: string; key: Buffer | null; value: Buffer | null; timestamp: string; headers?: Record<string, unknown> }): LogMessage {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(m.headers ?? {})) {
+    headers[name] = value === undefined || value === null ? undefined : String(value);
+  }
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: m.timestamp, headers };
+}
+
+class KafkajsConsumer implements LogConsumer {
+  private readonly crashListeners: ((error: Error) => void)[] = [];
+
+  constructor(private readonly consumer: Consumer, private readonly subscription: Subscription, private readonly logger: Logger) {
+    // kafkajs gives up on non-retriable errors and only tells through this event (tulios/kafkajs#1466):
+    // without a listener the worker would sit idle looking healthy.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
+      this.logger.error({ err: error, groupId: subscription.groupId, restart: payload.restart }, 'kafka consumer crashed');
+      if (!payload.restart) this.crashListeners.forEach((listener) => listener(error));
+    });
+  }
+
+  onCrash(listener: (error: Error) => void): void {
+    this.crashListeners.push(listener);
+  }
+
+  async run(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.subscription.topics, fromBeginning: this.subscription.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const messages = batch.messages.map((m) => toLogMessage(batch.topic, batch.partition, m));
+        await handler(messages, { heartbeat });
+        const last = messages[messages.length - 1]!;
+        // The committed offset is the next one to read.
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+export class KafkajsEventLog implements EventLog {
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private readonly consumers: LogConsumer[] = [];
+
+  constructor(settings: KafkaSettings, private readonly logger: Logger) {
+    this.kafka = new Kafka({ clientId: settings.clientId, brokers: settings.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger) });
+  }
+
+  consumer(subscription: Subscription): LogConsumer {
+    const consumer = new KafkajsConsumer(this.kafka.consumer({ groupId: subscription.groupId }), subscription, this.logger);
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+    }
+    return this.admin;
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await this.producer.connect();
+    }
+    await this.producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+  }
+
+  async ensureTopics(topics: { topic: string; partitions?: number }[]): Promise<void> {
+    const admin = await this.connectedAdmin();
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1 })) });
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+    const admin = await this.connectedAdmin();
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.stop()));
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+}
