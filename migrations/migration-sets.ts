@@ -1,0 +1,44 @@
+import path from 'node:path';
+
+/**
+ * One set of knex migrations per owner of a schema. Each set keeps its own migrations table, so owners
+ * sharing a database (the user-service's contexts in `user_service`) never see each other's history.
+ */
+export interface MigrationSet {
+  readonly name: string;
+  /** Holds nothing but migration files: knex runs every `.ts` file directly inside it. */
+  readonly directory: string;
+  /** Where the owner's tables and its migrations table live; created when missing (knex#5374). */
+  readonly schemaName: string;
+  readonly tableName: string;
+  /** Name of the database the set belongs to, used when no URL is given. */
+  readonly database: string;
+  readonly databaseUrlEnv: string;
+}
+
+export const migrationSets = {
+  legacy: {
+    name: 'legacy',
+    directory: path.join(__dirname, 'legacy'),
+    schemaName: 'public',
+    tableName: 'knex_migrations_legacy',
+    database: 'legacy',
+    databaseUrlEnv: 'LEGACY_DATABASE_URL',
+  },
+} as const satisfies Record<string, MigrationSet>;
+
+export type MigrationSetName = keyof typeof migrationSets;
+
+export function isMigrationSetName(name: string): name is MigrationSetName {
+  return Object.hasOwn(migrationSets, name);
+}
+
+const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:55432/';
+
+export function defaultDatabaseUrl(set: MigrationSet, env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env[set.databaseUrlEnv];
+  if (configured) return configured;
+  const url = new URL(DEFAULT_SERVER_URL);
+  url.pathname = `/${set.database}`;
+  return url.toString();
+}
