@@ -1,0 +1,207 @@
+/**
+ * The native dev/test stack: our own PostgreSQL 15 cluster, a single-node KRaft Kafka broker and a
+ * Kafka Connect worker with the Debezium PostgreSQL plugin, all on 127.0.0.1, all state in
+ * STRANGLER_STACK_DIR (default <repo>/.stack). See stack/README.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type ConnectorState, connectPid, ensureConnect, listConnectors, postgresPluginListed, stopConnect } from './connect';
+import { writeLog4jConfig } from './jvm';
+import { brokerPid, ensureBroker, stopBroker } from './kafka';
+import { createStackLogger, type Logger } from './log';
+import { type JarVersions, ensureJars, installedJars } from './maven';
+import { ensurePostgres, postgresState, stopPostgres } from './postgres';
+import { canConnect, isAlive, listeners, readPidFile, removeFile, waitFor } from './proc';
+import { type StackSettings, readStackSettings, stackPaths } from './settings';
+
+export { readStackSettings, stackPaths, type StackSettings } from './settings';
+export { POSTGRES_CONNECTOR_CLASS, CONNECT_GROUP_ID, CONNECT_TOPICS, type ConnectorState } from './connect';
+
+/** Settings from the environment at import time; pass your own to the functions to override. */
+export const stackSettings: StackSettings = readStackSettings();
+
+export interface StackOptions {
+  settings?: StackSettings;
+  logger?: Logger;
+}
+
+export type ComponentName = 'postgres' | 'kafka' | 'connect';
+
+export interface ComponentStart {
+  pid: number;
+  /** False when it was already running and left alone. */
+  started: boolean;
+}
+
+export interface StackUpResult {
+  postgres: ComponentStart;
+  kafka: ComponentStart;
+  connect: ComponentStart;
+  versions: JarVersions;
+  seconds: number;
+}
+
+export interface ComponentStatus {
+  name: ComponentName;
+  up: boolean;
+  /** Process exists but does not answer yet (or answers on another port). */
+  state: 'up' | 'starting' | 'down';
+  pid?: number;
+  port: number;
+}
+
+export interface StackStatus {
+  allUp: boolean;
+  stackDir: string;
+  components: ComponentStatus[];
+  /** Registered connectors with their states; undefined when Connect is not answering. */
+  connectors?: ConnectorState[];
+  versions?: JarVersions;
+}
+
+function resolve(opts: StackOptions | undefined): { s: StackSettings; log: Logger } {
+  return { s: opts?.settings ?? stackSettings, log: opts?.logger ?? createStackLogger() };
+}
+
+/**
+ * Serialises concurrent `up`/`down` calls on one stack dir (e.g. a test run starting while an operator
+ * runs stack:up); a lock left by a dead process is taken over.
+ */
+async function withLock<T>(s: StackSettings, log: Logger, fn: () => Promise<T>): Promise<T> {
+  const p = stackPaths(s);
+  fs.mkdirSync(p.run, { recursive: true });
+  const lock = path.join(p.run, 'lock');
+  let announced = false;
+  await waitFor('the stack lock (another stack:up/down is running)', () => {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = readPidFile(lock);
+      if (holder === undefined || !isAlive(holder)) {
+        removeFile(lock);
+        return false;
+      }
+      if (!announced) {
+        log.info({ holder, lock }, 'waiting for another stack:up/down to finish');
+        announced = true;
+      }
+      return false;
+    }
+  }, 10 * 60_000, 250);
+  try {
+    return await fn();
+  } finally {
+    removeFile(lock);
+  }
+}
+
+/**
+ * Starts whatever part of the stack is not running (fetching jars first if needed) and waits until
+ * every part is ready. Calling it while everything runs is a cheap no-op returning the same pids.
+ */
+export async function stackUp(opts?: StackOptions): Promise<StackUpResult> {
+  const { s, log } = resolve(opts);
+  const started = Date.now();
+  const p = stackPaths(s);
+  for (const d of [s.stackDir, p.logs, p.run, p.conf]) fs.mkdirSync(d, { recursive: true });
+  return withLock(s, log, async () => {
+    const versions = await ensureJars(s, log);
+    writeLog4jConfig(s);
+    // PostgreSQL needs about a second; start it alongside the JVMs instead of before them.
+    const [pg, kafkaAndConnect] = await Promise.allSettled([
+      ensurePostgres(s, log),
+      ensureBroker(s, log).then(async (kafka) => ({ kafka, connect: await ensureConnect(s, log) })),
+    ]);
+    if (pg.status === 'rejected') throw pg.reason;
+    if (kafkaAndConnect.status === 'rejected') throw kafkaAndConnect.reason;
+    const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
+    const result: StackUpResult = { postgres: pg.value, ...kafkaAndConnect.value, versions, seconds };
+    log.info({ seconds }, 'stack is up');
+    return result;
+  });
+}
+
+export interface StackDownOptions extends StackOptions {
+  /** Also delete data, configs and logs. Downloaded jars are kept unless `all` is set too. */
+  purge?: boolean;
+  /** With purge: delete the whole stack folder, jars included. */
+  all?: boolean;
+}
+
+/**
+ * Stops Connect, then the broker, then PostgreSQL (each SIGTERM, then SIGKILL after a deadline) and
+ * returns only once none of the stack's ports is listening any more.
+ */
+export async function stackDown(opts?: StackDownOptions): Promise<void> {
+  const { s, log } = resolve(opts);
+  const p = stackPaths(s);
+  const stop = async () => {
+    // Order matters: Connect flushes offsets to the broker and closes its replication slots in PG.
+    await stopConnect(s, log);
+    await stopBroker(s, log);
+    await stopPostgres(s, log);
+    const ports = [s.connectPort, s.kafkaPort, s.controllerPort, s.pgPort];
+    try {
+      await waitFor('the stack ports to be released', async () => {
+        for (const port of ports) if ((await listeners(port)).listening) return false;
+        return true;
+      }, 15_000, 200);
+    } catch {
+      const held: string[] = [];
+      for (const port of ports) {
+        const l = await listeners(port);
+        if (l.listening) held.push(`${port}${l.pids.length ? ` (pid ${l.pids.join(',')})` : ''}`);
+      }
+      throw new Error(`stack stopped, but ports are still listening: ${held.join(', ')}`);
+    }
+    log.info('stack is down');
+  };
+  if (fs.existsSync(s.stackDir)) await withLock(s, log, stop);
+  else await stop();
+
+  if (opts?.purge) {
+    if (opts.all) {
+      fs.rmSync(s.stackDir, { recursive: true, force: true });
+      log.info({ dir: s.stackDir }, 'purged the whole stack folder');
+    } else if (fs.existsSync(s.stackDir)) {
+      const keep = new Set([p.lib, p.plugins, p.downloads]);
+      for (const entry of fs.readdirSync(s.stackDir)) {
+        const full = path.join(s.stackDir, entry);
+        if (!keep.has(full)) fs.rmSync(full, { recursive: true, force: true });
+      }
+      log.info({ dir: s.stackDir }, 'purged data, configs and logs (kept the jars)');
+    }
+  }
+}
+
+/** What runs right now. `allUp` is true only when every component answers on its port. */
+export async function stackStatus(opts?: { settings?: StackSettings }): Promise<StackStatus> {
+  const s = opts?.settings ?? stackSettings;
+  const pg = postgresState(s);
+  const kPid = brokerPid(s);
+  const cPid = connectPid(s);
+  const [kafkaReady, connectReady] = await Promise.all([
+    kPid !== undefined ? canConnect(s.kafkaPort) : Promise.resolve(false),
+    cPid !== undefined ? postgresPluginListed(s) : Promise.resolve(false),
+  ]);
+  const comp = (name: ComponentName, pid: number | undefined, ready: boolean, port: number): ComponentStatus => {
+    const c: ComponentStatus = { name, up: pid !== undefined && ready, state: pid === undefined ? 'down' : ready ? 'up' : 'starting', port };
+    if (pid !== undefined) c.pid = pid;
+    return c;
+  };
+  const components = [
+    comp('postgres', pg.pid, pg.ready, s.pgPort),
+    comp('kafka', kPid, kafkaReady, s.kafkaPort),
+    comp('connect', cPid, connectReady, s.connectPort),
+  ];
+  const status: StackStatus = { allUp: components.every((c) => c.up), stackDir: s.stackDir, components };
+  if (connectReady) {
+    const connectors = await listConnectors(s);
+    if (connectors) status.connectors = connectors;
+  }
+  const versions = installedJars(s);
+  if (versions) status.versions = versions;
+  return status;
+}
