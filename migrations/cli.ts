@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { defaultDatabaseUrl, isMigrationSetName, migrationSets } from './migration-sets';
+import { defaultDatabaseUrl, findMigrationSet, migrationSets } from './migration-sets';
 import { runMigrationSet } from './migrate';
 
 export { ensureDatabase, migrateLegacy, runMigrationSet } from './migrate';
@@ -11,10 +11,10 @@ async function main(argv: string[]): Promise<void> {
     .argument('<set>', `migration set: ${Object.keys(migrationSets).join(', ')}`)
     .option('--database-url <url>', 'target database (defaults to the set\'s env variable, then the stack)')
     .action(async (setName: string, options: { databaseUrl?: string }) => {
-      if (!isMigrationSetName(setName)) {
-        program.error(`unknown migration set "${setName}"; known: ${Object.keys(migrationSets).join(', ')}`);
+      const set = findMigrationSet(setName);
+      if (!set) {
+        return program.error(`unknown migration set "${setName}"; known: ${Object.keys(migrationSets).join(', ')}`);
       }
-      const set = migrationSets[setName];
       const outcome = await runMigrationSet(set, options.databaseUrl ?? defaultDatabaseUrl(set));
       const created = outcome.createdDatabase ? ' (database created)' : '';
       const applied = outcome.applied.length ? outcome.applied.join(', ') : 'already up to date';

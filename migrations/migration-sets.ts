@@ -29,8 +29,8 @@ export const migrationSets = {
 
 export type MigrationSetName = keyof typeof migrationSets;
 
-export function isMigrationSetName(name: string): name is MigrationSetName {
-  return Object.hasOwn(migrationSets, name);
+export function findMigrationSet(name: string): MigrationSet | undefined {
+  return Object.hasOwn(migrationSets, name) ? migrationSets[name as MigrationSetName] : undefined;
 }
 
 const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:55432/';
