@@ -20,7 +20,7 @@ export function createStackLogger(level: string = process.env.STRANGLER_LOG_LEVE
         process.stderr.write(line);
         return;
       }
-      const { time, level: lvl, msg, pid: _pid, hostname: _host, name, ...rest } = rec;
+      const { time, level: lvl, msg, name, ...rest } = rec;
       const t = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
       const lv = LEVEL_NAMES[typeof lvl === 'number' ? lvl : 30] ?? String(lvl);
       const extras = Object.entries(rest)
@@ -29,5 +29,6 @@ export function createStackLogger(level: string = process.env.STRANGLER_LOG_LEVE
       process.stderr.write(`${t} ${typeof name === 'string' ? name : 'stack'} ${lv.padEnd(5)} ${String(msg ?? '')}${extras ? ' ' + extras : ''}\n`);
     },
   };
-  return pino({ name: 'stack', level }, destination);
+  // No base bindings: `pid` in a record then always means the component's pid, not ours.
+  return pino({ name: 'stack', level, base: undefined }, destination);
 }

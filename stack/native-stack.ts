@@ -11,7 +11,7 @@ import { brokerPid, ensureBroker, stopBroker } from './kafka';
 import { createStackLogger, type Logger } from './log';
 import { type JarVersions, ensureJars, installedJars } from './maven';
 import { ensurePostgres, postgresState, stopPostgres } from './postgres';
-import { canConnect, isAlive, listeners, readPidFile, removeFile, waitFor } from './proc';
+import { canConnect, cmdline, isAlive, listeners, readPidFile, removeFile, waitFor } from './proc';
 import { type StackSettings, readStackSettings, stackPaths } from './settings';
 
 export { readStackSettings, stackPaths, type StackSettings } from './settings';
@@ -107,6 +107,10 @@ export async function stackUp(opts?: StackOptions): Promise<StackUpResult> {
   const p = stackPaths(s);
   for (const d of [s.stackDir, p.logs, p.run, p.conf]) fs.mkdirSync(d, { recursive: true });
   return withLock(s, log, async () => {
+    if (!installedJars(s) && (brokerPid(s) !== undefined || connectPid(s) !== undefined)) {
+      // Swapping lib/ under running JVMs would leave them on the old versions while status claims the new.
+      throw new Error('the jars pinned in stack/pom.xml changed (or are incomplete) while Kafka runs; run `npm run stack:down` first');
+    }
     const versions = await ensureJars(s, log);
     writeLog4jConfig(s);
     // PostgreSQL needs about a second; start it alongside the JVMs instead of before them.
@@ -114,12 +118,15 @@ export async function stackUp(opts?: StackOptions): Promise<StackUpResult> {
       ensurePostgres(s, log),
       ensureBroker(s, log).then(async (kafka) => ({ kafka, connect: await ensureConnect(s, log) })),
     ]);
-    if (pg.status === 'rejected') throw pg.reason;
-    if (kafkaAndConnect.status === 'rejected') throw kafkaAndConnect.reason;
-    const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
-    const result: StackUpResult = { postgres: pg.value, ...kafkaAndConnect.value, versions, seconds };
-    log.info({ seconds }, 'stack is up');
-    return result;
+    if (pg.status === 'fulfilled' && kafkaAndConnect.status === 'fulfilled') {
+      const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
+      log.info({ seconds }, 'stack is up');
+      return { postgres: pg.value, ...kafkaAndConnect.value, versions, seconds };
+    }
+    // Report every failure: a port clash on PG and on Kafka at once should not take two attempts to find.
+    const failures = [pg, kafkaAndConnect].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length === 1) throw failures[0];
+    throw new Error(failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n'));
   });
 }
 
@@ -142,20 +149,32 @@ export async function stackDown(opts?: StackDownOptions): Promise<void> {
     await stopConnect(s, log);
     await stopBroker(s, log);
     await stopPostgres(s, log);
-    const ports = [s.connectPort, s.kafkaPort, s.controllerPort, s.pgPort];
-    try {
-      await waitFor('the stack ports to be released', async () => {
-        for (const port of ports) if ((await listeners(port)).listening) return false;
-        return true;
-      }, 15_000, 200);
-    } catch {
-      const held: string[] = [];
+    // A port held by a process that is provably not ours (e.g. someone else's server on a port we
+    // were configured to use) is reported but does not fail `down`; anything else still listening does.
+    const ours = (pid: number) => {
+      const args = cmdline(pid);
+      return args.length === 0 || args.includes(`-Dstrangler.stack.dir=${s.stackDir}`) || args.some((a) => a.includes(p.pgData));
+    };
+    const ports = [...new Set([s.connectPort, s.kafkaPort, s.controllerPort, s.pgPort])];
+    const busy = async () => {
+      const held: Array<{ port: number; pids: number[]; foreign: boolean }> = [];
       for (const port of ports) {
         const l = await listeners(port);
-        if (l.listening) held.push(`${port}${l.pids.length ? ` (pid ${l.pids.join(',')})` : ''}`);
+        if (l.listening) held.push({ port, pids: l.pids, foreign: l.pids.length > 0 && !l.pids.some(ours) });
       }
-      throw new Error(`stack stopped, but ports are still listening: ${held.join(', ')}`);
+      return held;
+    };
+    let held = await busy();
+    try {
+      await waitFor('the stack ports to be released', async () => {
+        held = await busy();
+        return held.every((h) => h.foreign);
+      }, 15_000, 200);
+    } catch {
+      const desc = held.filter((h) => !h.foreign).map((h) => `${h.port}${h.pids.length ? ` (pid ${h.pids.join(',')})` : ''}`);
+      throw new Error(`stack stopped, but ports are still listening: ${desc.join(', ')}`);
     }
+    for (const h of held) log.warn({ port: h.port, pids: h.pids }, 'port is in use by a process that is not part of this stack');
     log.info('stack is down');
   };
   if (fs.existsSync(s.stackDir)) await withLock(s, log, stop);
