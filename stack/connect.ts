@@ -45,6 +45,8 @@ function connectProperties(s: StackSettings): string {
     // Connector configs can then say ${env:STRANGLER_CDC_DB_HOST} etc. (see settings.cdcEnv).
     'config.providers=env',
     'config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider',
+    // The REST API is unauthenticated: do not let a connector config read arbitrary worker env vars.
+    'config.providers.env.param.allowlist.pattern=^STRANGLER_.*',
     '',
   ].join('\n');
 }

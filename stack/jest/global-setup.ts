@@ -5,16 +5,14 @@
  */
 import fs from 'node:fs';
 import { stackPaths, stackSettings, stackStatus, stackUp } from '../native-stack';
+import { registerJestUser } from './users';
 
 export default async function globalSetup(): Promise<void> {
   const s = stackSettings;
+  registerJestUser(s);
   const before = await stackStatus({ settings: s });
   if (before.allUp) return;
   const nothingRan = before.components.every((c) => c.state === 'down');
   await stackUp({ settings: s });
-  if (nothingRan) {
-    const p = stackPaths(s);
-    fs.mkdirSync(p.run, { recursive: true });
-    fs.writeFileSync(p.jestMarker, `${process.pid}\n`);
-  }
+  if (nothingRan) fs.writeFileSync(stackPaths(s).jestMarker, `${process.pid}\n`);
 }
