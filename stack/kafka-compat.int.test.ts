@@ -8,7 +8,7 @@ import { type Consumer, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { stackSettings } from './native-stack';
 import { waitFor } from './proc';
 
-// jest.config.js sets testTimeout on the integration project, but Jest only honours it globally.
+// Also set by stack/jest/integration-timeout.ts; repeated so this file does not depend on the jest config.
 jest.setTimeout(120_000);
 
 const kafka = new Kafka({

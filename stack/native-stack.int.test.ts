@@ -9,7 +9,7 @@ import { POSTGRES_CONNECTOR_CLASS, stackSettings, stackStatus, stackUp } from '.
 import { createStackLogger } from './log';
 import { waitFor } from './proc';
 
-// jest.config.js sets testTimeout on the integration project, but Jest only honours it globally.
+// Also set by stack/jest/integration-timeout.ts; repeated so this file does not depend on the jest config.
 jest.setTimeout(120_000);
 
 const s = stackSettings;
