@@ -17,7 +17,7 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.int.test.ts'],
       globalSetup: '<rootDir>/stack/jest/global-setup.ts',
       globalTeardown: '<rootDir>/stack/jest/global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/stack/jest/integration-timeout.ts'],
     },
   ],
 };

@@ -44,6 +44,7 @@ export interface OutgoingMessage {
 export interface EventLog {
   consumer(subscription: Subscription): LogConsumer;
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  listTopics(): Promise<string[]>;
   ensureTopics(topics: { topic: string; partitions?: number }[]): Promise<void>;
   /** Committed offset (next to read) of a group per partition; '-1' where nothing was committed. */
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;

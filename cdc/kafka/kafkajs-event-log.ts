@@ -53,11 +53,14 @@ class KafkajsConsumer implements LogConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const messages = batch.messages.map((m) => toLogMessage(batch.topic, batch.partition, m));
         await handler(messages, { heartbeat });
         const last = messages[messages.length - 1]!;
+        // Without resolving, kafkajs fetches the same batch again (eachBatchAutoResolve is off so that
+        // nothing counts as done before the handler's transaction has committed).
+        resolveOffset(last.offset);
         // The committed offset is the next one to read.
         await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
       },
@@ -80,7 +83,7 @@ export class KafkajsEventLog implements EventLog {
   }
 
   consumer(subscription: Subscription): LogConsumer {
-    const consumer = new KafkajsConsumer(this.kafka.consumer({ groupId: subscription.groupId }), subscription, this.logger);
+    const consumer = new KafkajsConsumer(this.kafka.consumer({ groupId: subscription.groupId, maxWaitTimeInMs: 250 }), subscription, this.logger);
     this.consumers.push(consumer);
     return consumer;
   }
@@ -99,6 +102,10 @@ export class KafkajsEventLog implements EventLog {
       await this.producer.connect();
     }
     await this.producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.connectedAdmin()).listTopics();
   }
 
   async ensureTopics(topics: { topic: string; partitions?: number }[]): Promise<void> {
