@@ -72,8 +72,8 @@ export function readStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
       STRANGLER_CDC_DB_PORT: strFromEnv(env, 'STRANGLER_CDC_DB_PORT', String(pgPort)),
       STRANGLER_CDC_DB_USER: strFromEnv(env, 'STRANGLER_CDC_DB_USER', 'postgres'),
       // Always set: an unset variable would leave the literal "${env:...}" in the connector config.
-      // Trust auth on 127.0.0.1 ignores the value anyway.
-      STRANGLER_CDC_DB_PASSWORD: env.STRANGLER_CDC_DB_PASSWORD ?? 'postgres',
+      // Empty by default: no secret lives in the repo, and trust auth on 127.0.0.1 ignores the value.
+      STRANGLER_CDC_DB_PASSWORD: env.STRANGLER_CDC_DB_PASSWORD ?? '',
     },
     databases: ['legacy', 'user_service'],
     timeouts: { postgres: 30_000, broker: 90_000, connect: 120_000, stop: 30_000, maven: 600_000 },
