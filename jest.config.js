@@ -9,6 +9,7 @@ const common = {
 };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/stack/jest/closing-line-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$'] },
     {
