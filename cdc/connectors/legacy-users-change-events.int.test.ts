@@ -14,6 +14,7 @@ import { seedLegacyUsers } from '../../migrations/legacy/seed/seed-legacy-users'
 import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-log';
 import type { LogConsumer, LogMessage } from '../kafka/event-log';
 import { registerConnectors, defaultConnectUrl } from './register';
+import { readConnectorFile, registerConnector } from './kafka-connect';
 
 const legacyUrl = process.env.LEGACY_DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.STRANGLER_PG_PORT ?? '55432'}/legacy`;
 const usersTopic = 'legacy.public.users';
@@ -96,6 +97,11 @@ describe('a write through the legacy API arrives as exactly one Debezium change 
     const start = events.findIndex((e) => e.key?.usr_id === id && e.after?.email_addr === email);
     return start < 0 ? [] : events.slice(start).filter((e) => e.key?.usr_id === id);
   };
+
+  test('registering the connector file again changes nothing', async () => {
+    const registration = await readConnectorFile(join(__dirname, 'legacy-users.json'));
+    expect(await registerConnector(defaultConnectUrl(), registration)).toEqual({ name: 'strangler-legacy-users', action: 'unchanged' });
+  });
 
   test('every seeded row is captured, by the snapshot or by streaming', async () => {
     const captured = () => new Set(events.filter((e) => e.op === 'r' || e.op === 'c').map((e) => `${e.key?.usr_id} ${String(e.after?.email_addr)}`));

@@ -1,5 +1,5 @@
 import bcrypt from 'bcrypt';
-import { startLegacyHarness, TEST_BCRYPT_COST, type LegacyHarness } from '../test/legacy-harness';
+import { startLegacyHarness, TEST_BCRYPT_COST, type LegacyHarness, expectFailure } from '../test/legacy-harness';
 
 let legacy: LegacyHarness;
 beforeAll(async () => {
@@ -22,10 +22,6 @@ async function userWithPassword(password: string, row: Parameters<LegacyHarness[
   return legacy.insertUser({ pwd_hash: await bcrypt.hash(password, TEST_BCRYPT_COST), ...row });
 }
 
-function expectFailure(response: { status: number; body: any }, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
-  expect(typeof response.body.error.message).toBe('string');
-}
 
 describe('POST /api/users', () => {
   test('creates an active account, storing the email trimmed and a bcrypt hash at the configured cost', async () => {

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { ensureDatabase } from '../../migrations/migrate';
 import { dropDatabase, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
 import { createLegacyApp } from '../app';
-import { startLegacyHarness, type LegacyHarness, type LegacyResponse } from '../test/legacy-harness';
+import { startLegacyHarness, type LegacyHarness, type LegacyResponse, expectFailure } from '../test/legacy-harness';
 
 let legacy: LegacyHarness;
 let userId: number;
@@ -22,11 +22,6 @@ async function tableSnapshot(): Promise<unknown[]> {
   return (await legacy.pool.query('select * from public.users order by usr_id')).rows;
 }
 
-function expectFailure(response: LegacyResponse, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
-  expect(response.contentType).toMatch(/^application\/json/);
-  expect(response.text).not.toMatch(/<html|\bat .+\.(ts|js):\d+/i);
-}
 
 const bodyRoutes = () => [
   ['POST', '/api/users'],

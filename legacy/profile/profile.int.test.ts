@@ -1,4 +1,4 @@
-import { startLegacyHarness, type LegacyHarness } from '../test/legacy-harness';
+import { startLegacyHarness, type LegacyHarness, expectFailure } from '../test/legacy-harness';
 
 let legacy: LegacyHarness;
 beforeAll(async () => {
@@ -8,9 +8,6 @@ afterAll(async () => {
   await legacy?.stop();
 });
 
-function expectFailure(response: { status: number; body: any }, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
-}
 
 async function profileUser(): Promise<number> {
   const id = await legacy.insertUser({ disp_nm: 'Ada', bio_txt: 'Analyst.', avatar_url: 'https://example.com/ada.png' });

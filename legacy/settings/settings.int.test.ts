@@ -1,4 +1,4 @@
-import { startLegacyHarness, type LegacyHarness } from '../test/legacy-harness';
+import { startLegacyHarness, type LegacyHarness, expectFailure } from '../test/legacy-harness';
 
 let legacy: LegacyHarness;
 beforeAll(async () => {
@@ -8,9 +8,6 @@ afterAll(async () => {
   await legacy?.stop();
 });
 
-function expectFailure(response: { status: number; body: any }, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
-}
 
 const settingsUser = () =>
   legacy.insertUser({ pref_lang: 'pt_BR', pref_tz: 'America/Sao_Paulo', email_optin_flg: 'N', theme_cd: 'SYS' });

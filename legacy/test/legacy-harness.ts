@@ -18,6 +18,14 @@ export interface LegacyResponse {
   readonly body: any;
 }
 
+/** A failure as the contract shapes it: status, stable code, a message, JSON, and no stack trace or HTML. */
+export function expectFailure(response: LegacyResponse, status: number, code: string): void {
+  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
+  expect(typeof response.body.error.message).toBe('string');
+  expect(response.contentType).toMatch(/^application\/json/);
+  expect(response.text).not.toMatch(/<html|\bat .+\.(ts|js):\d+/i);
+}
+
 export interface UserRowSeed {
   email_addr?: string;
   pwd_hash?: string;
