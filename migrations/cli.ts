@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { defaultDatabaseUrl, findMigrationSet, migrationSets } from './migration-sets';
 import { runMigrationSet } from './migrate';
 
-export { ensureDatabase, migrateLegacy, runMigrationSet } from './migrate';
+export { ensureDatabase, migrateLegacy, migrateUserService, runMigrationSet } from './migrate';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command()

@@ -1,7 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { migrationSets, type MigrationSet } from './migration-sets';
+import { migrationSets, userServiceSets, type MigrationSet } from './migration-sets';
 
 export interface MigrationOutcome {
   readonly set: string;
@@ -97,4 +97,11 @@ export async function runMigrationSet(
 
 export function migrateLegacy(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrationOutcome> {
   return runMigrationSet(migrationSets.legacy, databaseUrl, options);
+}
+
+/** Every user-service context's set, in order, on the `user_service` database (or a throwaway copy). */
+export async function migrateUserService(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrationOutcome[]> {
+  const outcomes: MigrationOutcome[] = [];
+  for (const set of userServiceSets) outcomes.push(await runMigrationSet(set, databaseUrl, options));
+  return outcomes;
 }

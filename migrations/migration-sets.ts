@@ -16,6 +16,18 @@ export interface MigrationSet {
   readonly databaseUrlEnv: string;
 }
 
+function userServiceContext(context: 'identity' | 'profile' | 'preferences'): MigrationSet {
+  return {
+    name: context,
+    directory: path.join(__dirname, 'user-service', context),
+    schemaName: context,
+    tableName: 'knex_migrations',
+    database: 'user_service',
+    // Migrations run as the schemas' owner; the service itself logs in with far fewer rights.
+    databaseUrlEnv: 'USER_SERVICE_ADMIN_DATABASE_URL',
+  };
+}
+
 export const migrationSets = {
   legacy: {
     name: 'legacy',
@@ -25,7 +37,14 @@ export const migrationSets = {
     database: 'legacy',
     databaseUrlEnv: 'LEGACY_DATABASE_URL',
   },
+  // The user-service's contexts: one database, one schema and one history table each.
+  identity: userServiceContext('identity'),
+  profile: userServiceContext('profile'),
+  preferences: userServiceContext('preferences'),
 } as const satisfies Record<string, MigrationSet>;
+
+/** The contexts' sets in the order a fresh database takes them. */
+export const userServiceSets = [migrationSets.identity, migrationSets.profile, migrationSets.preferences] as const;
 
 export type MigrationSetName = keyof typeof migrationSets;
 

@@ -1,0 +1,55 @@
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { Pool } from 'pg';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { migrateUserService } from '../migrations/migrate';
+import { createUserServiceApp } from './app';
+import { loadUserServiceConfig } from './config';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadUserServiceConfig(process.env);
+  const logger = pino({ name: 'user-service', level: config.LOG_LEVEL });
+
+  for (const outcome of await migrateUserService(config.USER_SERVICE_ADMIN_DATABASE_URL, { logger })) {
+    logger.info({ context: outcome.set, applied: outcome.applied }, 'context schema up to date');
+  }
+
+  const pool = new Pool({ connectionString: config.USER_SERVICE_DATABASE_URL, max: 20, connectionTimeoutMillis: 5_000 });
+  // Without a listener an idle client losing its connection would crash the process.
+  pool.on('error', (error) => logger.error({ err: error }, 'idle database connection failed'));
+
+  const server = createServer(createUserServiceApp({ pool, logger, registry: new Registry(), bcryptCost: config.USER_SERVICE_BCRYPT_COST }));
+  // Longer than the proxy's idle keep-alive, so the proxy never reuses a socket this side just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.listen(config.USER_SERVICE_PORT, config.USER_SERVICE_HOST);
+  await once(server, 'listening');
+  logger.info({ host: config.USER_SERVICE_HOST, port: config.USER_SERVICE_PORT }, 'user-service listening');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'user-service shutting down');
+    const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    forced.unref();
+    server.close(() => {
+      clearTimeout(forced);
+      pool.end().then(() => logger.info('user-service stopped'), (error: unknown) => {
+        logger.error({ err: error }, 'closing the database pool failed');
+        process.exitCode = 1;
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  pino({ name: 'user-service' }).fatal({ err: error }, 'user-service failed to start');
+  process.exitCode = 1;
+});
