@@ -42,6 +42,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    exclude: { path: '(^|/)(node_modules|\\.stack)/' },
+    exclude: { path: '(^|/)\\.stack/' },
   },
 };
