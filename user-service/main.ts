@@ -1,13 +1,25 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { migrateUserService } from '../migrations/migrate';
+import { USER_SERVICE_LOGIN_ROLE } from '../migrations/user-service/context-schema';
 import { createUserServiceApp } from './app';
 import { loadUserServiceConfig } from './config';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Passwords belong to the environment, not to a migration that would write them into the repository. */
+async function setLoginPassword(adminUrl: string, password: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER ROLE ${USER_SERVICE_LOGIN_ROLE} PASSWORD ${admin.escapeLiteral(password)}`);
+  } finally {
+    await admin.end();
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadUserServiceConfig(process.env);
@@ -16,6 +28,8 @@ async function main(): Promise<void> {
   for (const outcome of await migrateUserService(config.USER_SERVICE_ADMIN_DATABASE_URL, { logger })) {
     logger.info({ context: outcome.set, applied: outcome.applied }, 'context schema up to date');
   }
+
+  if (config.USER_SERVICE_DB_PASSWORD) await setLoginPassword(config.USER_SERVICE_ADMIN_DATABASE_URL, config.USER_SERVICE_DB_PASSWORD);
 
   const pool = new Pool({ connectionString: config.USER_SERVICE_DATABASE_URL, max: 20, connectionTimeoutMillis: 5_000 });
   // Without a listener an idle client losing its connection would crash the process.
