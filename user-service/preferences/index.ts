@@ -1,23 +1,5 @@
-// STUB: replaced by the preferences context's implementation.
-import { Router } from 'express';
-import type { Database, UnitOfWork } from '../platform/unit-of-work';
-import type { Failure } from '../platform/failure';
-
-export const PREFERENCES_ROLE = 'strangler_preferences';
-
-export interface PreferencesDependencies {
-  db: Database;
-  clock: () => Date;
-}
-
-export function preferencesRoutes(_deps: PreferencesDependencies): Router {
-  return Router();
-}
-
-export async function startPreferences(_uow: UnitOfWork, _input: { id: number; }, _deps: PreferencesDependencies): Promise<void> {
-  throw new Error('preferences context not built yet');
-}
-
-export async function erasePreferences(_uow: UnitOfWork, _id: number, _deps: PreferencesDependencies): Promise<void> {
-  throw new Error('preferences context not built yet');
-}
+// The preferences context's public face: its routes, and its part in the sign-up and erasure processes
+// (registration/). Everything else in this folder is private to the context.
+export { PREFERENCES_ROLE } from './preferences.repository';
+export { erasePreferences, startPreferences, type PreferencesDependencies } from './preferences.use-cases';
+export { preferencesRoutes } from './preferences.routes';
