@@ -1,32 +1,7 @@
-// STUB: replaced by the identity context's implementation.
-import { Router } from 'express';
-import type { Database, UnitOfWork } from '../platform/unit-of-work';
-import type { Failure } from '../platform/failure';
-
-export const IDENTITY_ROLE = 'strangler_identity';
-
-export interface IdentityDependencies {
-  db: Database;
-  clock: () => Date;
-  bcryptCost: number;
-}
-
-export interface RegisteredAccount {
-  id: number;
-  email: string;
-  status: 'active';
-  createdAt: Date;
-  version: number;
-}
-
-export function identityRoutes(_deps: IdentityDependencies): Router {
-  return Router();
-}
-
-export async function registerAccount(_uow: UnitOfWork, _input: { email: string; password: string }, _deps: IdentityDependencies): Promise<RegisteredAccount | Failure> {
-  throw new Error('identity context not built yet');
-}
-
-export async function eraseAccount(_uow: UnitOfWork, _id: number, _deps: IdentityDependencies): Promise<void | Failure> {
-  throw new Error('identity context not built yet');
-}
+// The identity context's public face: its routes, and its part in the sign-up and erasure processes
+// (registration/). Everything else in this folder is private to the context.
+export { IDENTITY_ROLE } from './accounts.repository';
+export type { IdentityDependencies } from './identity-dependencies';
+export { registerAccount, type RegisteredAccount } from './register-account';
+export { eraseAccount } from './erase-account';
+export { identityRoutes } from './identity.routes';
