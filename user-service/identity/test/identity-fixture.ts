@@ -1,0 +1,56 @@
+import { Pool } from 'pg';
+import { isFailure } from '../../platform/failure';
+import { Database } from '../../platform/unit-of-work';
+import { TEST_BCRYPT_COST, type ServiceResponse, type UserServiceHarness } from '../../test/user-service-harness';
+import type { IdentityDependencies } from '../identity-dependencies';
+import { registerAccount, type RegisteredAccount } from '../register-account';
+
+/** A failure as the contract shapes it: status, stable code, a message, JSON, and no stack trace or HTML. */
+export function expectFailure(response: ServiceResponse, status: number, code: string): void {
+  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
+  expect(typeof response.body.error.message).toBe('string');
+  expect(response.contentType).toMatch(/^application\/json/);
+  expect(response.text).not.toMatch(/<html|\bat .+\.(ts|js):\d+/i);
+}
+
+export interface IdentityFixture {
+  /** What identity is given in the app, over a pool that logs in as the service's own role. */
+  readonly deps: IdentityDependencies;
+  uniqueEmail(name?: string): string;
+  /** Signs an account up through identity's part of registration, as the registration process does. */
+  register(email?: string, password?: string): Promise<RegisteredAccount>;
+  /** The stored row, read as the schemas' owner. */
+  accountRow(id: number): Promise<Record<string, unknown> | undefined>;
+  /** Identity's outbox rows, oldest first. */
+  outbox(): ReturnType<UserServiceHarness['outbox']>;
+  /** Everything a refused request must leave as it was: the row and the whole outbox. */
+  snapshot(id: number): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+let serial = 0;
+
+export function identityFixture(harness: UserServiceHarness): IdentityFixture {
+  const serviceUrl = new URL(harness.admin.options.connectionString!);
+  serviceUrl.username = 'strangler_user_service';
+  const pool = new Pool({ connectionString: serviceUrl.toString(), max: 6 });
+  const deps: IdentityDependencies = { db: new Database(pool), clock: () => harness.now, bcryptCost: TEST_BCRYPT_COST };
+  const accountRow = async (id: number) =>
+    (await harness.admin.query('SELECT * FROM identity.accounts WHERE id = $1', [id])).rows[0] as Record<string, unknown> | undefined;
+  const uniqueEmail = (name = 'user') => `${name}.${++serial}.${process.pid}@example.com`;
+  return {
+    deps,
+    uniqueEmail,
+    async register(email = uniqueEmail(), password = 'right-password') {
+      const account = await deps.db.transaction((uow) => registerAccount(uow, { email, password }, deps));
+      if (isFailure(account)) throw new Error(`registering a test account failed: ${account.code}`);
+      return account;
+    },
+    accountRow,
+    outbox: () => harness.outbox('identity'),
+    async snapshot(id) {
+      return { row: await accountRow(id), outbox: await harness.outbox('identity') };
+    },
+    stop: () => pool.end(),
+  };
+}
