@@ -14,7 +14,7 @@ export function eventSchemaFile(type: string, schemaVersion: number): string {
   return path.join(__dirname, context, `${kebab}.v${schemaVersion}.schema.json`);
 }
 
-export type EventEnvelopeCheck = (envelope: { type?: unknown; schemaVersion?: unknown }) => string[];
+export type EventEnvelopeCheck = (envelope: Readonly<Record<string, unknown>>) => string[];
 
 /**
  * Checks envelopes against the schema their own `type` and `schemaVersion` name; answers the violations
