@@ -10,7 +10,8 @@ export async function up(knex: Knex): Promise<void> {
       -- varchar(n) counts characters (code points), as the domain and legacy do.
       display_name varchar(100),
       bio text CONSTRAINT profiles_bio_length CHECK (char_length(bio) <= 20000),
-      avatar_url varchar(500) CONSTRAINT profiles_avatar_url_http CHECK (avatar_url ~* '^https?://'),
+      -- No "?" in the pattern: knex.raw would take it for a binding and send "$1".
+      avatar_url varchar(500) CONSTRAINT profiles_avatar_url_http CHECK (avatar_url ~* '^(http|https)://'),
       version integer NOT NULL CONSTRAINT profiles_version_positive CHECK (version >= 1),
       updated_at timestamptz NOT NULL
     )`);
