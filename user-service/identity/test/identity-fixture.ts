@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Pool } from 'pg';
 import { isFailure } from '../../platform/failure';
 import { Database } from '../../platform/unit-of-work';
@@ -34,6 +35,10 @@ export function identityFixture(harness: UserServiceHarness): IdentityFixture {
   const serviceUrl = new URL(harness.admin.options.connectionString!);
   serviceUrl.username = 'strangler_user_service';
   const pool = new Pool({ connectionString: serviceUrl.toString(), max: 6 });
+  // pool.end() resolves before the sockets close; the harness then drops the database WITH (FORCE), and a
+  // backend it terminates would raise an unhandled 'error' on a client still closing. Wait for each to end.
+  const closed: Promise<unknown>[] = [];
+  pool.on('connect', (client) => closed.push(once(client, 'end')));
   const deps: IdentityDependencies = { db: new Database(pool), clock: () => harness.now, bcryptCost: TEST_BCRYPT_COST };
   const accountRow = async (id: number) =>
     (await harness.admin.query('SELECT * FROM identity.accounts WHERE id = $1', [id])).rows[0] as Record<string, unknown> | undefined;
@@ -51,6 +56,9 @@ export function identityFixture(harness: UserServiceHarness): IdentityFixture {
     async snapshot(id) {
       return { row: await accountRow(id), outbox: await harness.outbox('identity') };
     },
-    stop: () => pool.end(),
+    async stop() {
+      await pool.end();
+      await Promise.all(closed);
+    },
   };
 }
