@@ -12,10 +12,14 @@ export function inContext(context: string): RequestHandler {
   };
 }
 
-/** One line per request, without bodies or query strings: emails and passwords travel in both. */
-export function requestLogging(logger: Logger): RequestHandler {
+/**
+ * One line per request, without bodies or query strings: emails and passwords travel in both. The
+ * `detail` of a PostgreSQL error quotes the offending values (the email of a unique violation, the whole
+ * row, password hash included, of a failed check), so it is censored too.
+ */
+export function requestLogging(logger: Logger) {
   return pinoHttp({
-    logger,
+    logger: logger.child({}, { redact: { paths: ['err.detail'], censor: '[redacted]' } }),
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     serializers: {
       req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
