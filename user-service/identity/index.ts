@@ -2,6 +2,6 @@
 // (registration/). Everything else in this folder is private to the context.
 export { IDENTITY_ROLE } from './accounts.repository';
 export type { IdentityDependencies } from './identity-dependencies';
-export { registerAccount, type RegisteredAccount } from './register-account';
+export { checkRegistration, registerAccount, type RegisteredAccount } from './register-account';
 export { eraseAccount } from './erase-account';
 export { identityRoutes } from './identity.routes';

@@ -16,6 +16,16 @@ export interface RegisteredAccount {
 }
 
 /**
+ * Identity's rules for a sign-up, without writing anything: the registration process checks every
+ * context's rules before the first write, in legacy's order (email, password, then the profile's), so a
+ * request breaking several rules gets the same first failure from both backends.
+ */
+export function checkRegistration(input: { email: string; password: string }): Failure | undefined {
+  const email = emailAddress(input.email);
+  return isFailure(email) ? email : checkNewPassword(input.password);
+}
+
+/**
  * Identity's part of signing up (registration/), in the process's transaction. Checks in legacy's order:
  * the email, then the password; a taken email is found by the insert itself, so two sign-ups racing for
  * one email cannot both pass.
