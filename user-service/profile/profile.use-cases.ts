@@ -1,6 +1,7 @@
 import { Failure, isFailure } from '../platform/failure';
 import type { Database, UnitOfWork } from '../platform/unit-of-work';
 import { preconditionFailure } from '../platform/versioning';
+import { checkDisplayName } from './domain/persona-rules';
 import { checkProfileChange, createProfile, erasureOf, reviseProfile, type PersonaField, type Profile } from './domain/profile';
 import { deleteProfile, findProfile, insertProfile, lockProfile, PROFILE_ROLE, recordProfileEvent, updateProfile } from './profiles.repository';
 
@@ -40,6 +41,15 @@ export async function changeProfile(
     await recordProfileEvent(sql, revision.event);
     return revision.profile;
   });
+}
+
+/**
+ * Profile's rule for a sign-up, without writing anything: the registration process checks every context's
+ * rules before its first write, in legacy's order (email, password, then the display name), so a request
+ * breaking several rules, or one with a taken email, gets the same first failure from both backends.
+ */
+export function checkProfileStart(input: { displayName: string | null | undefined }): Failure | undefined {
+  return checkDisplayName(input.displayName ?? null);
 }
 
 /** Sign-up's part in profile, inside registration's transaction: the persona starts with its display name. */
