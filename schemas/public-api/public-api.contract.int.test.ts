@@ -35,6 +35,7 @@ const steps: Step[] = [
   { name: 'sign up as a form', method: 'POST', path: '/api/users', body: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
   { name: 'sign up with an oversized body', method: 'POST', path: '/api/users', json: { email: 'grace@example.com', password, displayName: 'x'.repeat(300_000) } },
   { name: 'sign up with a display name too long', method: 'POST', path: '/api/users', json: { email: 'grace@example.com', password, displayName: 'x'.repeat(101) } },
+  { name: 'sign up for a taken email with a display name too long', method: 'POST', path: '/api/users', json: { ...signUp, displayName: 'x'.repeat(101) } },
   { name: 'sign in', method: 'POST', path: '/api/sessions', json: { email: 'ada.lovelace@example.com', password } },
   { name: 'sign in with a wrong password', method: 'POST', path: '/api/sessions', json: { email: 'ada.lovelace@example.com', password: 'wrong password!' } },
   { name: 'sign in with an unknown email', method: 'POST', path: '/api/sessions', json: { email: 'nobody@example.com', password } },

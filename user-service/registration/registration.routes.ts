@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { eraseAccount, registerAccount, type IdentityDependencies } from '../identity';
-import { eraseProfile, startProfile, type ProfileDependencies } from '../profile';
+import { checkRegistration, eraseAccount, registerAccount, type IdentityDependencies } from '../identity';
+import { checkProfileStart, eraseProfile, startProfile, type ProfileDependencies } from '../profile';
 import { erasePreferences, startPreferences, type PreferencesDependencies } from '../preferences';
 import { isFailure } from '../platform/failure';
 import { jsonBody, parseBody, parseId, sendFailure, textField } from '../platform/json-edge';
@@ -26,6 +26,10 @@ export function registrationRoutes(deps: RegistrationDependencies): Router {
   router.post('/api/users', inContext('identity'), jsonBody(), async (req, res) => {
     const input = parseBody(signUp, req.body);
     if (isFailure(input)) return sendFailure(res, input);
+    // Every context's rules before the first write, in legacy's order: a request breaking several rules
+    // (an invalid display name for a taken email) gets the same first failure from both backends.
+    const broken = checkRegistration(input) ?? checkProfileStart({ displayName: input.displayName });
+    if (broken) return sendFailure(res, broken);
     const outcome = await deps.db.transaction(async (uow) => {
       const account = await registerAccount(uow, { email: input.email, password: input.password }, deps);
       if (isFailure(account)) return account;
