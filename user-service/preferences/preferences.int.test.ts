@@ -1,5 +1,5 @@
 import { publishedEventCheck } from '../../schemas/events/event-schemas';
-import { startUserServiceHarness, type ServiceResponse, type UserServiceHarness } from '../test/user-service-harness';
+import { expectFailure, startUserServiceHarness, type UserServiceHarness } from '../test/user-service-harness';
 import { erasedSubject, signedUpSubject, storedPreferences } from './preferences.test-fixtures';
 
 let service: UserServiceHarness;
@@ -13,12 +13,6 @@ beforeEach(() => {
   service.now = new Date('2026-11-21T12:00:00.000Z');
 });
 
-function expectFailure(response: ServiceResponse, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
-  expect(typeof response.body.error.message).toBe('string');
-  expect(response.contentType).toMatch(/^application\/json/);
-  expect(response.headers.get('etag')).toBeNull();
-}
 
 const patch = (id: number | string, json: unknown, headers: Record<string, string> = {}) =>
   service.request('PATCH', `/api/users/${id}/preferences`, { json, headers });

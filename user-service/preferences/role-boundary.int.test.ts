@@ -10,36 +10,24 @@ afterAll(async () => {
   await service?.stop();
 });
 
-/** Runs one statement as `role`, as the unit of work does, and rolls back whatever it did. */
-async function asRole(role: string, sql: string, params: unknown[] = []): Promise<unknown[]> {
-  const client = await service.admin.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL ROLE ${role}`);
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.query('ROLLBACK');
-    client.release();
-  }
-}
 
 describe('the preferences role reaches the preferences schema and nothing else', () => {
   test.each(['profile.profiles', 'profile.outbox', 'identity.outbox'])('reading %s is refused with permission denied', async (table) => {
-    await expect(asRole(PREFERENCES_ROLE, `SELECT * FROM ${table} LIMIT 1`)).rejects.toThrow(/permission denied/);
+    await expect(service.asRole(PREFERENCES_ROLE, `SELECT * FROM ${table} LIMIT 1`)).rejects.toThrow(/permission denied/);
   });
 
   test('writing into another context is refused too', async () => {
-    await expect(asRole(PREFERENCES_ROLE, `DELETE FROM profile.profiles`)).rejects.toThrow(/permission denied/);
+    await expect(service.asRole(PREFERENCES_ROLE, `DELETE FROM profile.profiles`)).rejects.toThrow(/permission denied/);
   });
 
   test('its own tables it may read and write', async () => {
     const id = await signedUpSubject(service);
-    expect(await asRole(PREFERENCES_ROLE, `UPDATE preferences.preferences SET theme = 'dark' WHERE id = $1 RETURNING id`, [id])).toHaveLength(1);
-    expect(await asRole(PREFERENCES_ROLE, 'SELECT count(*) FROM preferences.outbox')).toHaveLength(1);
+    expect(await service.asRole(PREFERENCES_ROLE, `UPDATE preferences.preferences SET theme = 'dark' WHERE id = $1 RETURNING id`, [id])).toHaveLength(1);
+    expect(await service.asRole(PREFERENCES_ROLE, 'SELECT count(*) FROM preferences.outbox')).toHaveLength(1);
   });
 
   test("the service's login role reaches nothing without taking the context's role (NOINHERIT)", async () => {
-    await expect(asRole('strangler_user_service', 'SELECT * FROM preferences.preferences LIMIT 1')).rejects.toThrow(/permission denied/);
+    await expect(service.asRole('strangler_user_service', 'SELECT * FROM preferences.preferences LIMIT 1')).rejects.toThrow(/permission denied/);
   });
 });
 
@@ -50,6 +38,6 @@ describe('the table holds the rules even against a writer that bypasses the doma
     ['a zone name over 64 characters', 'time_zone', 'x'.repeat(65), /too long/],
   ])('%s is refused', async (_, column, value, error) => {
     const id = await signedUpSubject(service);
-    await expect(asRole(PREFERENCES_ROLE, `UPDATE preferences.preferences SET ${column} = $2 WHERE id = $1`, [id, value])).rejects.toThrow(error);
+    await expect(service.asRole(PREFERENCES_ROLE, `UPDATE preferences.preferences SET ${column} = $2 WHERE id = $1`, [id, value])).rejects.toThrow(error);
   });
 });

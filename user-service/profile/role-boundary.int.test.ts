@@ -10,36 +10,24 @@ afterAll(async () => {
   await service?.stop();
 });
 
-/** Runs one statement as `role`, as the unit of work does, and rolls back whatever it did. */
-async function asRole(role: string, sql: string, params: unknown[] = []): Promise<unknown[]> {
-  const client = await service.admin.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL ROLE ${role}`);
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.query('ROLLBACK');
-    client.release();
-  }
-}
 
 describe('the profile role reaches the profile schema and nothing else', () => {
   test.each(['preferences.preferences', 'preferences.outbox', 'identity.outbox'])('reading %s is refused with permission denied', async (table) => {
-    await expect(asRole(PROFILE_ROLE, `SELECT * FROM ${table} LIMIT 1`)).rejects.toThrow(/permission denied/);
+    await expect(service.asRole(PROFILE_ROLE, `SELECT * FROM ${table} LIMIT 1`)).rejects.toThrow(/permission denied/);
   });
 
   test('writing into another context is refused too', async () => {
-    await expect(asRole(PROFILE_ROLE, `INSERT INTO preferences.preferences (id, version, updated_at) VALUES (1, 1, now())`)).rejects.toThrow(/permission denied/);
+    await expect(service.asRole(PROFILE_ROLE, `INSERT INTO preferences.preferences (id, version, updated_at) VALUES (1, 1, now())`)).rejects.toThrow(/permission denied/);
   });
 
   test('its own tables it may read and write', async () => {
     const id = await signedUpPersona(service);
-    expect(await asRole(PROFILE_ROLE, 'UPDATE profile.profiles SET bio = $2 WHERE id = $1 RETURNING id', [id, 'x'])).toHaveLength(1);
-    expect(await asRole(PROFILE_ROLE, 'SELECT count(*) FROM profile.outbox')).toHaveLength(1);
+    expect(await service.asRole(PROFILE_ROLE, 'UPDATE profile.profiles SET bio = $2 WHERE id = $1 RETURNING id', [id, 'x'])).toHaveLength(1);
+    expect(await service.asRole(PROFILE_ROLE, 'SELECT count(*) FROM profile.outbox')).toHaveLength(1);
   });
 
   test("the service's login role reaches nothing without taking the context's role (NOINHERIT)", async () => {
-    await expect(asRole('strangler_user_service', 'SELECT * FROM profile.profiles LIMIT 1')).rejects.toThrow(/permission denied/);
+    await expect(service.asRole('strangler_user_service', 'SELECT * FROM profile.profiles LIMIT 1')).rejects.toThrow(/permission denied/);
   });
 });
 
@@ -50,12 +38,12 @@ describe('the table holds the rules even against a writer that bypasses the doma
     ['a non-http avatar', 'avatar_url', 'javascript:alert(1)', /profiles_avatar_url_http/],
   ])('%s is refused', async (_, column, value, error) => {
     const id = await signedUpPersona(service);
-    await expect(asRole(PROFILE_ROLE, `UPDATE profile.profiles SET ${column} = $2 WHERE id = $1`, [id, value])).rejects.toThrow(error);
+    await expect(service.asRole(PROFILE_ROLE, `UPDATE profile.profiles SET ${column} = $2 WHERE id = $1`, [id, value])).rejects.toThrow(error);
   });
 
   test('a 20000-character bio of astral characters and an upper-case HTTPS avatar pass', async () => {
     const id = await signedUpPersona(service);
-    const updated = await asRole(PROFILE_ROLE, 'UPDATE profile.profiles SET bio = $2, avatar_url = $3 WHERE id = $1 RETURNING id', [
+    const updated = await service.asRole(PROFILE_ROLE, 'UPDATE profile.profiles SET bio = $2, avatar_url = $3 WHERE id = $1 RETURNING id', [
       id, '🧮'.repeat(20_000), 'HTTPS://EXAMPLE.COM/a.png',
     ]);
     expect(updated).toHaveLength(1);

@@ -19,6 +19,15 @@ export interface ServiceResponse {
   readonly body: any;
 }
 
+/** A failure as the contract shapes it: status, stable code, a message, JSON, no ETag, no stack trace or HTML. */
+export function expectFailure(response: ServiceResponse, status: number, code: string): void {
+  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
+  expect(typeof response.body.error.message).toBe('string');
+  expect(response.contentType).toMatch(/^application\/json/);
+  expect(response.headers.get('etag')).toBeNull();
+  expect(response.text).not.toMatch(/<html|\bat .+\.(ts|js):\d+/i);
+}
+
 /** A user-service on an ephemeral port over its own freshly migrated throwaway database. */
 export interface UserServiceHarness {
   readonly baseUrl: string;
@@ -29,6 +38,8 @@ export interface UserServiceHarness {
   /** The clock the app reads; tests may move it. */
   now: Date;
   request(method: string, path: string, options?: { json?: unknown; body?: string; headers?: Record<string, string> }): Promise<ServiceResponse>;
+  /** Runs one statement as `role`, as the unit of work does, and rolls back whatever it did. */
+  asRole(role: string, sql: string, params?: unknown[]): Promise<unknown[]>;
   /** Outbox rows of one context, oldest first. */
   outbox(schema: 'identity' | 'profile' | 'preferences'): Promise<{ aggregatetype: string; aggregateid: string; type: string; payload: any }[]>;
   stop(): Promise<void>;
@@ -65,6 +76,17 @@ export async function startUserServiceHarness(): Promise<UserServiceHarness> {
       const text = await response.text();
       const contentType = response.headers.get('content-type');
       return { status: response.status, headers: response.headers, contentType, text, body: contentType?.includes('json') && text ? JSON.parse(text) : undefined };
+    },
+    async asRole(role: string, sql: string, params: unknown[] = []) {
+      const client = await admin.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(role)}`);
+        return (await client.query(sql, params)).rows;
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
     },
     async outbox(schema: 'identity' | 'profile' | 'preferences') {
       const { rows } = await admin.query(`select aggregatetype, aggregateid, type, payload from ${schema}.outbox order by seq`);

@@ -6,13 +6,7 @@ import { TEST_BCRYPT_COST, type ServiceResponse, type UserServiceHarness } from 
 import type { IdentityDependencies } from '../identity-dependencies';
 import { registerAccount, type RegisteredAccount } from '../register-account';
 
-/** A failure as the contract shapes it: status, stable code, a message, JSON, and no stack trace or HTML. */
-export function expectFailure(response: ServiceResponse, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
-  expect(typeof response.body.error.message).toBe('string');
-  expect(response.contentType).toMatch(/^application\/json/);
-  expect(response.text).not.toMatch(/<html|\bat .+\.(ts|js):\d+/i);
-}
+export { expectFailure } from '../../test/user-service-harness';
 
 export interface IdentityFixture {
   /** What identity is given in the app, over a pool that logs in as the service's own role. */
