@@ -105,3 +105,15 @@ export async function migrateUserService(databaseUrl: string, options: MigrateOp
   for (const set of userServiceSets) outcomes.push(await runMigrationSet(set, databaseUrl, options));
   return outcomes;
 }
+
+/**
+ * Everything the cdc workers need: the control plane, both applications' schemas (the sync writes into
+ * them) and the sync's own bookkeeping in each database.
+ */
+export async function migrateForSync(urls: { control: string; legacy: string; userService: string }, options: MigrateOptions = {}): Promise<void> {
+  await runMigrationSet(migrationSets.control, urls.control, options);
+  await migrateLegacy(urls.legacy, options);
+  await migrateUserService(urls.userService, options);
+  await runMigrationSet(migrationSets['forward-sync'], urls.userService, options);
+  await runMigrationSet(migrationSets['reverse-sync'], urls.legacy, options);
+}

@@ -41,6 +41,32 @@ export const migrationSets = {
   identity: userServiceContext('identity'),
   profile: userServiceContext('profile'),
   preferences: userServiceContext('preferences'),
+  // The migration's control plane (stages, dead letters), shared by the proxy and the cdc workers.
+  control: {
+    name: 'control',
+    directory: path.join(__dirname, 'control'),
+    schemaName: 'control',
+    tableName: 'knex_migrations',
+    database: 'strangler',
+    databaseUrlEnv: 'STRANGLER_CONTROL_DATABASE_URL',
+  },
+  // The sync workers' own bookkeeping, one schema in each database they write to.
+  'forward-sync': {
+    name: 'forward-sync',
+    directory: path.join(__dirname, 'cdc', 'forward'),
+    schemaName: 'sync',
+    tableName: 'knex_migrations',
+    database: 'user_service',
+    databaseUrlEnv: 'USER_SERVICE_ADMIN_DATABASE_URL',
+  },
+  'reverse-sync': {
+    name: 'reverse-sync',
+    directory: path.join(__dirname, 'cdc', 'reverse'),
+    schemaName: 'strangler_sync',
+    tableName: 'knex_migrations',
+    database: 'legacy',
+    databaseUrlEnv: 'LEGACY_DATABASE_URL',
+  },
 } as const satisfies Record<string, MigrationSet>;
 
 /** The contexts' sets in the order a fresh database takes them. */

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ensureDatabase } from '../../migrations/migrate';
-import { dropDatabase, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
+import { dropDatabase, throwawayDatabaseUrl, endPool } from '../../migrations/test/throwaway-database';
 import { createLegacyApp } from '../app';
 import { startLegacyHarness, type LegacyHarness, type LegacyResponse, expectFailure } from '../test/legacy-harness';
 
@@ -161,7 +161,7 @@ describe('unexpected failures', () => {
     } finally {
       server.closeAllConnections();
       server.close();
-      await pool.end();
+      await endPool(pool);
       await dropDatabase(databaseUrl);
     }
   });

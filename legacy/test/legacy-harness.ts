@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { migrateLegacy } from '../../migrations/migrate';
-import { dropDatabase, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
+import { dropDatabase, throwawayDatabaseUrl, endPool } from '../../migrations/test/throwaway-database';
 import { createLegacyApp } from '../app';
 
 export const TEST_BCRYPT_COST = 4;
@@ -106,7 +106,7 @@ export async function startLegacyHarness(): Promise<LegacyHarness> {
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-      await pool.end();
+      await endPool(pool);
       await dropDatabase(databaseUrl);
     },
   };

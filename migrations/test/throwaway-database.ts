@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 
 /** The PostgreSQL server tests create their databases on; the stack's by default. */
 export function testServerUrl(): string {
@@ -25,4 +25,18 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+const ADMIN_SHUTDOWN = '57P01';
+
+/**
+ * Ends a pool of a throwaway database. pool.end() resolves before every socket has closed, and the
+ * DROP DATABASE ... WITH (FORCE) that follows terminates what is left: the pool then re-emits that
+ * termination as an 'error' which, with no listener, would crash the test run.
+ */
+export async function endPool(pool: Pool): Promise<void> {
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== ADMIN_SHUTDOWN) process.emitWarning(`test pool error: ${error.message}`);
+  });
+  await pool.end();
 }

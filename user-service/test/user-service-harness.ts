@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { migrateUserService } from '../../migrations/migrate';
-import { dropDatabase, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
+import { dropDatabase, endPool, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
 import { createUserServiceApp } from '../app';
 
 export const TEST_BCRYPT_COST = 4;
@@ -95,8 +95,8 @@ export async function startUserServiceHarness(): Promise<UserServiceHarness> {
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-      await pool.end();
-      await admin.end();
+      await endPool(pool);
+      await endPool(admin);
       await dropDatabase(adminUrl);
     },
   });
