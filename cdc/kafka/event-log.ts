@@ -48,5 +48,7 @@ export interface EventLog {
   ensureTopics(topics: { topic: string; partitions?: number }[]): Promise<void>;
   /** Committed offset (next to read) of a group per partition; '-1' where nothing was committed. */
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  /** The next offset to be written per partition (the end of the log). */
+  endOffsets(topic: string): Promise<{ partition: number; offset: string }[]>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer, type Admin, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { BatchHandler, EventLog, LogConsumer, LogMessage, OutgoingMessage, Subscription } from './event-log';
 
@@ -98,7 +98,8 @@ export class KafkajsEventLog implements EventLog {
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (!this.producer) {
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      // Keyed messages must land where Java clients (Debezium, Connect) would put them: murmur2, the default.
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
     }
     await this.producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
@@ -117,6 +118,11 @@ export class KafkajsEventLog implements EventLog {
     const admin = await this.connectedAdmin();
     const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+  }
+
+  async endOffsets(topic: string): Promise<{ partition: number; offset: string }[]> {
+    const admin = await this.connectedAdmin();
+    return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high }));
   }
 
   async close(): Promise<void> {

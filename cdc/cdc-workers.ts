@@ -1,0 +1,88 @@
+import express from 'express';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import type { CdcConfig } from './config';
+import { DeadLetterSink, DEAD_LETTER_TOPIC } from './dead-letters/dead-letter-sink';
+import { FORWARD_SYNC_GROUP, LEGACY_USERS_TOPIC, startForwardSync } from './forward/forward-sync.worker';
+import { backlogOf } from './health/backlog';
+import { WorkerHealth } from './health/worker-health';
+import type { EventLog, LogConsumer } from './kafka/event-log';
+import { createSyncMetrics } from './metrics/sync-metrics';
+
+export interface CdcWorkers {
+  port: number;
+  health(): { healthy: boolean; workers: ReturnType<WorkerHealth['report']>[] };
+  stop(): Promise<void>;
+}
+
+export interface CdcOptions {
+  config: CdcConfig;
+  eventLog: EventLog;
+  logger: Logger;
+  registry: Registry;
+  /** Consumer groups, overridable so tests can run isolated workers. */
+  forwardGroup?: string;
+}
+
+/** The sync workers and their /healthz and /metrics, wired from injected state. */
+export async function startCdcWorkers({ config, eventLog, logger, registry, forwardGroup = FORWARD_SYNC_GROUP }: CdcOptions): Promise<CdcWorkers> {
+  if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
+  const metrics = createSyncMetrics(registry);
+  const pools = {
+    userService: new Pool({ connectionString: config.CDC_USER_SERVICE_DATABASE_URL, max: 4 }),
+    legacy: new Pool({ connectionString: config.CDC_LEGACY_DATABASE_URL, max: 4 }),
+    control: new Pool({ connectionString: config.STRANGLER_CONTROL_DATABASE_URL, max: 4 }),
+  };
+  for (const [name, pool] of Object.entries(pools)) pool.on('error', (error) => logger.error({ err: error, pool: name }, 'idle database connection failed'));
+
+  // The topics exist before anyone subscribes: kafkajs refuses to subscribe to a missing one, and an
+  // empty legacy table gives Debezium nothing to create it with.
+  await eventLog.ensureTopics([{ topic: LEGACY_USERS_TOPIC }, { topic: DEAD_LETTER_TOPIC }]);
+  const deadLetters = new DeadLetterSink(pools.control, eventLog, metrics, logger);
+  const forwardHealth = new WorkerHealth('forward', config.CDC_STALL_AFTER_MS);
+  const consumers: LogConsumer[] = [];
+  consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, forwardHealth, forwardGroup));
+
+  const workers = [{ health: forwardHealth, group: forwardGroup, topics: [LEGACY_USERS_TOPIC] }];
+  const backlogTimer = setInterval(() => {
+    for (const worker of workers) {
+      backlogOf(eventLog, worker.group, worker.topics).then(
+        (backlog) => worker.health.observeBacklog(backlog),
+        (error: unknown) => logger.warn({ err: error, worker: worker.health.name }, 'could not measure the backlog'),
+      );
+    }
+  }, 2_000);
+  backlogTimer.unref();
+
+  const health = () => {
+    const reports = workers.map((w) => w.health.report());
+    return { healthy: reports.every((r) => r.healthy), workers: reports };
+  };
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    const report = health();
+    res.status(report.healthy ? 200 : 503).json({ status: report.healthy ? 'ok' : 'unhealthy', workers: report.workers });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  const server: Server = app.listen(config.CDC_PORT, config.CDC_HOST);
+  await once(server, 'listening');
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    health,
+    async stop() {
+      clearInterval(backlogTimer);
+      await Promise.allSettled(consumers.map((c) => c.stop()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(Object.values(pools).map((pool) => pool.end()));
+    },
+  };
+}
