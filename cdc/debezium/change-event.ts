@@ -112,23 +112,27 @@ const isId = (value: unknown): value is number => typeof value === 'number' && N
 /** A short, safe rendering of a protocol field (op, snapshot) for a reason; never used for row values. */
 const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 40);
 
-function parseJson(bytes: Buffer, what: string): unknown | Unparseable {
+/** Tagged, so that a message whose JSON happens to look like our own `unparseable` is never taken for one. */
+function parseJson(bytes: Buffer, what: string): { readonly json: unknown } | Unparseable {
   try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
+    return { json: JSON.parse(bytes.toString('utf8')) as unknown };
   } catch {
     // The parser's message quotes the input, which may hold an email: say only that it was not JSON.
     return unparseable(`${what} is not valid JSON`);
   }
 }
 
-const isUnparseable = (value: unknown): value is Unparseable => isRecord(value) && value.kind === 'unparseable' && typeof value.reason === 'string';
+// Only our own values reach this (rows are rebuilt column by column, so no row carries a `kind`).
+const isUnparseable = <T>(value: T | Unparseable): value is Unparseable =>
+  typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'unparseable';
 
 function parseKey(key: Buffer | null): number | Unparseable {
   if (key === null) return unparseable('the event has no key');
   const parsed = parseJson(key, 'the key');
   if (isUnparseable(parsed)) return parsed;
-  if (!isRecord(parsed) || !isId(parsed.usr_id)) return unparseable('the key is not {"usr_id": <positive safe integer>}');
-  return parsed.usr_id;
+  const { json } = parsed;
+  if (!isRecord(json) || !isId(json.usr_id)) return unparseable('the key is not {"usr_id": <positive safe integer>}');
+  return json.usr_id;
 }
 
 const NOT_NULL_TEXT: ReadonlySet<LegacyColumn> = new Set(['email_addr', 'pwd_hash', 'acct_stat_cd']);
@@ -224,8 +228,9 @@ export function parseUsersChange(key: Buffer | null, value: Buffer | null): User
     return { kind: 'tombstone', usrId };
   }
 
-  const envelope = parseJson(value, 'the value');
-  if (isUnparseable(envelope)) return envelope;
+  const parsed = parseJson(value, 'the value');
+  if (isUnparseable(parsed)) return parsed;
+  const envelope = parsed.json;
   if (!isRecord(envelope)) return unparseable('the value is not a JSON object');
   if ('schema' in envelope && 'payload' in envelope) {
     return unparseable('the value is a {schema, payload} envelope: the connector must use value.converter.schemas.enable=false');
