@@ -217,7 +217,7 @@ describe('translated states obey the user-service', () => {
       // Already canonical: the preferences would store exactly this, not a respelling of it.
       expect(checked).toEqual(request);
       expect(fitsPreferences(translated.state)).toBe(true);
-      expect(check(envelope('preferences.PreferencesChanged', id, translated.state))).toEqual([]);
+      expect(check(envelope('preferences.PreferencesChanged', id, { ...translated.state }))).toEqual([]);
     }
   });
 });
