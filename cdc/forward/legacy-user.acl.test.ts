@@ -150,6 +150,16 @@ describe('legacyUserToAccount', () => {
     expect(stateOf(account({ created_ts: null, updated_ts: null })).createdAt).toEqual(observedAt);
   });
 
+  test('unrecorded-creation-time-never-drifts-with-later-writes', () => {
+    const storedCreatedAt = new Date('2019-05-06T07:08:09.010Z');
+    const later = (updated_ts: string | null) => legacyUserToAccount(rowWith({ created_ts: null, updated_ts }), { observedAt, storedCreatedAt });
+    expect([later('2026-01-01T00:00:00Z'), later('2026-02-01T00:00:00Z'), later(null)].map((t) => stateOf(t).createdAt)).toEqual(Array(3).fill(storedCreatedAt));
+  });
+
+  test('recorded-creation-time-wins-over-the-stored-one', () => {
+    expect(stateOf(legacyUserToAccount(cleanRow, { observedAt, storedCreatedAt: new Date(0) })).createdAt).toEqual(new Date('2015-12-10T09:00:00.000Z'));
+  });
+
   test('broken-updated-ts-never-blocks-an-account-with-a-created-ts', () => {
     expect(codeOf(account({ updated_ts: 'garbage' }))).toBe('accepted');
     expect(codeOf(account({ created_ts: null, updated_ts: 'garbage' }))).toBe('FORWARD.INVALID_TIMESTAMP');

@@ -158,8 +158,13 @@ function statusOf(code: string): AccountStatus | Rejection {
   return reject('FORWARD.UNKNOWN_STATUS_CODE', `acct_stat_cd ${shownCode(code)} is not A, S or C`);
 }
 
-/** A legacy row as identity's account. `observedAt` stands in for a creation time legacy never recorded. */
-export function legacyUserToAccount(row: LegacyUserRow, { observedAt }: { observedAt: Date }): Translation<AccountState> {
+/**
+ * A legacy row as identity's account. identity.accounts.created_at is NOT NULL, so a row without created_ts
+ * takes, in order: `storedCreatedAt` (the account's creation time from an earlier apply), updated_ts (the
+ * row's last write, the best bound legacy kept), then `observedAt`. Pass `storedCreatedAt` whenever the
+ * account exists: updated_ts and observedAt move with every write, and the creation time must not.
+ */
+export function legacyUserToAccount(row: LegacyUserRow, { observedAt, storedCreatedAt }: { observedAt: Date; storedCreatedAt?: Date }): Translation<AccountState> {
   const broken = checkId(row) ?? checkAvailable(row, LEGACY_COLUMNS_OF.identity);
   if (broken) return broken;
   const email = emailOf(row.email_addr);
@@ -169,8 +174,7 @@ export function legacyUserToAccount(row: LegacyUserRow, { observedAt }: { observ
   const status = statusOf(row.acct_stat_cd);
   if (isRejection(status)) return status;
 
-  // identity.accounts.created_at is NOT NULL; the row's last write is the best bound legacy kept.
-  const created = timestampOf(row, 'created_ts');
+  const created = timestampOf(row, 'created_ts') ?? storedCreatedAt ?? null;
   if (isRejection(created)) return created;
   const updated = created === null ? timestampOf(row, 'updated_ts') : null;
   if (isRejection(updated)) return updated;
