@@ -158,6 +158,7 @@ describe('preferences', () => {
   });
 });
 
+// The states are also what the forward sync publishes as *SyncedFromLegacy, so they must fit those schemas too.
 describe('translated states obey the user-service', () => {
   const check = publishedEventCheck();
   const envelope = (type: string, id: number, data: Record<string, unknown>) =>
@@ -192,6 +193,7 @@ describe('translated states obey the user-service', () => {
       expect(accountStatus(state.status)).toBe(state.status);
       expect(fitsAccounts(state)).toBe(true);
       expect(check(envelope('identity.StatusChanged', state.id, accountData(state)))).toEqual([]);
+      expect(check(envelope('identity.AccountSyncedFromLegacy', state.id, accountData(state)))).toEqual([]);
     }
   });
 
@@ -203,6 +205,7 @@ describe('translated states obey the user-service', () => {
       expect(isFailure(checkProfileChange(fields))).toBe(false);
       expect(fitsProfiles(translated.state)).toBe(true);
       expect(check(envelope('profile.ProfileUpdated', id, personaData(translated.state)))).toEqual([]);
+      expect(check(envelope('profile.ProfileSyncedFromLegacy', id, personaData(translated.state)))).toEqual([]);
     }
   });
 
@@ -218,6 +221,7 @@ describe('translated states obey the user-service', () => {
       expect(checked).toEqual(request);
       expect(fitsPreferences(translated.state)).toBe(true);
       expect(check(envelope('preferences.PreferencesChanged', id, { ...translated.state }))).toEqual([]);
+      expect(check(envelope('preferences.PreferencesSyncedFromLegacy', id, { ...translated.state }))).toEqual([]);
     }
   });
 });
