@@ -24,12 +24,13 @@ export interface CdcOptions {
   eventLog: EventLog;
   logger: Logger;
   registry: Registry;
-  /** Consumer groups, overridable so tests can run isolated workers. */
+  /** Consumer groups and the capture topic, overridable so tests can run isolated workers. */
   forwardGroup?: string;
+  legacyUsersTopic?: string;
 }
 
 /** The sync workers and their /healthz and /metrics, wired from injected state. */
-export async function startCdcWorkers({ config, eventLog, logger, registry, forwardGroup = FORWARD_SYNC_GROUP }: CdcOptions): Promise<CdcWorkers> {
+export async function startCdcWorkers({ config, eventLog, logger, registry, forwardGroup = FORWARD_SYNC_GROUP, legacyUsersTopic = LEGACY_USERS_TOPIC }: CdcOptions): Promise<CdcWorkers> {
   if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
   const metrics = createSyncMetrics(registry);
   const pools = {
@@ -41,13 +42,13 @@ export async function startCdcWorkers({ config, eventLog, logger, registry, forw
 
   // The topics exist before anyone subscribes: kafkajs refuses to subscribe to a missing one, and an
   // empty legacy table gives Debezium nothing to create it with.
-  await eventLog.ensureTopics([{ topic: LEGACY_USERS_TOPIC }, { topic: DEAD_LETTER_TOPIC }]);
+  await eventLog.ensureTopics([{ topic: legacyUsersTopic }, { topic: DEAD_LETTER_TOPIC }]);
   const deadLetters = new DeadLetterSink(pools.control, eventLog, metrics, logger);
   const forwardHealth = new WorkerHealth('forward', config.CDC_STALL_AFTER_MS);
   const consumers: LogConsumer[] = [];
-  consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, forwardHealth, forwardGroup));
+  consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, forwardHealth, forwardGroup, legacyUsersTopic));
 
-  const workers = [{ health: forwardHealth, group: forwardGroup, topics: [LEGACY_USERS_TOPIC] }];
+  const workers = [{ health: forwardHealth, group: forwardGroup, topics: [legacyUsersTopic] }];
   const backlogTimer = setInterval(() => {
     for (const worker of workers) {
       backlogOf(eventLog, worker.group, worker.topics).then(

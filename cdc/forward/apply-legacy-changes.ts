@@ -31,13 +31,17 @@ export interface ForwardSyncDependencies {
 
 interface Lane<S extends { id: number }> {
   target: ContextTarget<S>;
-  translate(row: LegacyUserRow, observedAt: Date): Translation<S>;
+  translate(row: LegacyUserRow, observedAt: Date, current: S | undefined): Translation<S>;
   same(a: S, b: S): boolean;
 }
 
 // The same apply logic serves the three contexts; what differs is in their targets and translations.
 const lanes: Lane<any>[] = [
-  { target: accountTarget, translate: (row, observedAt) => legacyUserToAccount(row, { observedAt }), same: sameAccount },
+  {
+    target: accountTarget,
+    translate: (row, observedAt, current) => legacyUserToAccount(row, { observedAt, ...(current ? { storedCreatedAt: current.createdAt } : {}) }),
+    same: sameAccount,
+  },
   { target: personaTarget, translate: (row) => legacyUserToPersona(row), same: samePersona },
   { target: settingsTarget, translate: (row) => legacyUserToSettings(row), same: sameSettings },
 ];
@@ -141,7 +145,7 @@ async function upsert<S extends { id: number }>(
   const owner = current ? ownership.writesOf(target.context) : ownership.existence();
   if (owner !== 'legacy') return 'not-owned';
 
-  const translated = lane.translate(row, changedAt);
+  const translated = lane.translate(row, changedAt, current ? target.fromRow(current) : undefined);
   if (!translated.ok) {
     await deps.deadLetters.record({ direction: 'forward', context: target.context, code: translated.code, reason: translated.reason, usrId: row.usr_id, message });
     return 'dead-letter';
