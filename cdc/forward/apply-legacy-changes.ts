@@ -102,9 +102,21 @@ async function applyOne(client: PoolClient, message: LogMessage, ownership: Owne
   }
 
   const usrId = change.usrId;
-  const stored = await client.query<{ commit_lsn: string; lsn: string }>('SELECT commit_lsn, lsn FROM sync.forward_positions WHERE usr_id = $1 FOR UPDATE', [usrId]);
-  const storedPosition: Position | null = stored.rows[0] ? { commitLsn: BigInt(stored.rows[0].commit_lsn), lsn: BigInt(stored.rows[0].lsn) } : null;
-  if (change.position && storedPosition && comparePositions(change.position, storedPosition) <= 0) {
+  const stored = (await client.query<{ commit_lsn: string; lsn: string; kafka_offset: string | null }>(
+    'SELECT commit_lsn, lsn, kafka_offset FROM sync.forward_positions WHERE usr_id = $1 FOR UPDATE',
+    [usrId],
+  )).rows[0];
+  // A batch redelivered after a crash: this very event, or a later one, was applied already.
+  if (stored?.kafka_offset != null && BigInt(message.offset) <= BigInt(stored.kafka_offset)) {
+    count('none', 'duplicate');
+    return undefined;
+  }
+  // Snapshot rows say "this is the row now" and carry no usable LSN: they replace the state (or not, if
+  // it is the same) without moving the LSN position. A streamed change older than the newest applied
+  // one was re-emitted by a restarted connector.
+  const streamed = change.kind === 'delete' || change.snapshot === 'no';
+  const storedPosition: Position | null = stored ? { commitLsn: BigInt(stored.commit_lsn), lsn: BigInt(stored.lsn) } : null;
+  if (streamed && change.position && storedPosition && comparePositions(change.position, storedPosition) <= 0) {
     count('none', 'duplicate');
     return undefined;
   }
@@ -118,16 +130,13 @@ async function applyOne(client: PoolClient, message: LogMessage, ownership: Owne
     count(context, outcome);
   }
 
-  // An incremental snapshot's rows carry no LSN: they say "this is the row now", and never move the
-  // position, so a later streamed change is still compared against the last streamed one.
-  if (change.position) {
-    await client.query(
-      `INSERT INTO sync.forward_positions (usr_id, commit_lsn, lsn, applied_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (usr_id) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn, lsn = EXCLUDED.lsn, applied_at = EXCLUDED.applied_at`,
-      [usrId, change.position.commitLsn.toString(), change.position.lsn.toString(), deps.clock()],
-    );
-  }
-  return { sourceTsMs: change.sourceTsMs, commitLsn: change.position?.commitLsn ?? null };
+  const position = streamed && change.position ? change.position : storedPosition ?? { commitLsn: 0n, lsn: 0n };
+  await client.query(
+    `INSERT INTO sync.forward_positions (usr_id, commit_lsn, lsn, kafka_offset, applied_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (usr_id) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn, lsn = EXCLUDED.lsn, kafka_offset = EXCLUDED.kafka_offset, applied_at = EXCLUDED.applied_at`,
+    [usrId, position.commitLsn.toString(), position.lsn.toString(), message.offset, deps.clock()],
+  );
+  return { sourceTsMs: change.sourceTsMs, commitLsn: streamed ? change.position?.commitLsn ?? null : null };
 }
 
 async function upsert<S extends { id: number }>(
