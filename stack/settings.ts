@@ -75,7 +75,7 @@ export function readStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
       // Empty by default: no secret lives in the repo, and trust auth on 127.0.0.1 ignores the value.
       STRANGLER_CDC_DB_PASSWORD: env.STRANGLER_CDC_DB_PASSWORD ?? '',
     },
-    databases: ['legacy', 'user_service'],
+    databases: ['legacy', 'user_service', 'strangler'],
     timeouts: { postgres: 30_000, broker: 90_000, connect: 120_000, stop: 30_000, maven: 600_000 },
   };
 }
