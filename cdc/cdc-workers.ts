@@ -12,6 +12,7 @@ import { backlogOf } from './health/backlog';
 import { WorkerHealth } from './health/worker-health';
 import type { EventLog, LogConsumer } from './kafka/event-log';
 import { createSyncMetrics } from './metrics/sync-metrics';
+import { CONTEXT_EVENT_TOPICS, REVERSE_SYNC_GROUP, startReverseSync } from './reverse/reverse-sync.worker';
 
 export interface CdcWorkers {
   port: number;
@@ -27,10 +28,22 @@ export interface CdcOptions {
   /** Consumer groups and the capture topic, overridable so tests can run isolated workers. */
   forwardGroup?: string;
   legacyUsersTopic?: string;
+  reverseGroup?: string;
+  /** The three contexts' event topics (account, profile, preferences). */
+  contextEventTopics?: readonly string[];
 }
 
 /** The sync workers and their /healthz and /metrics, wired from injected state. */
-export async function startCdcWorkers({ config, eventLog, logger, registry, forwardGroup = FORWARD_SYNC_GROUP, legacyUsersTopic = LEGACY_USERS_TOPIC }: CdcOptions): Promise<CdcWorkers> {
+export async function startCdcWorkers({
+  config,
+  eventLog,
+  logger,
+  registry,
+  forwardGroup = FORWARD_SYNC_GROUP,
+  legacyUsersTopic = LEGACY_USERS_TOPIC,
+  reverseGroup = REVERSE_SYNC_GROUP,
+  contextEventTopics = CONTEXT_EVENT_TOPICS,
+}: CdcOptions): Promise<CdcWorkers> {
   if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
   const metrics = createSyncMetrics(registry);
   const pools = {
@@ -41,14 +54,21 @@ export async function startCdcWorkers({ config, eventLog, logger, registry, forw
   for (const [name, pool] of Object.entries(pools)) pool.on('error', (error) => logger.error({ err: error, pool: name }, 'idle database connection failed'));
 
   // The topics exist before anyone subscribes: kafkajs refuses to subscribe to a missing one, and an
-  // empty legacy table gives Debezium nothing to create it with.
-  await eventLog.ensureTopics([{ topic: legacyUsersTopic }, { topic: DEAD_LETTER_TOPIC }]);
+  // empty legacy table gives Debezium nothing to create it with, nor an empty outbox the router.
+  await eventLog.ensureTopics([{ topic: legacyUsersTopic }, ...contextEventTopics.map((topic) => ({ topic })), { topic: DEAD_LETTER_TOPIC }]);
   const deadLetters = new DeadLetterSink(pools.control, eventLog, metrics, logger);
   const forwardHealth = new WorkerHealth('forward', config.CDC_STALL_AFTER_MS);
   const consumers: LogConsumer[] = [];
   consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, forwardHealth, forwardGroup, legacyUsersTopic));
 
-  const workers = [{ health: forwardHealth, group: forwardGroup, topics: [legacyUsersTopic] }];
+  // Both directions run side by side at all times; the ownership map decides per context which one writes.
+  const reverseHealth = new WorkerHealth('reverse', config.CDC_STALL_AFTER_MS);
+  consumers.push(await startReverseSync(eventLog, { legacy: pools.legacy, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'reverse' }), clock: () => new Date() }, reverseHealth, reverseGroup, contextEventTopics));
+
+  const workers = [
+    { health: forwardHealth, group: forwardGroup, topics: [legacyUsersTopic] },
+    { health: reverseHealth, group: reverseGroup, topics: [...contextEventTopics] },
+  ];
   const backlogTimer = setInterval(() => {
     for (const worker of workers) {
       backlogOf(eventLog, worker.group, worker.topics).then(

@@ -17,6 +17,13 @@ export interface SyncSandbox {
   name: string;
   admin: { legacy: string; userService: string; control: string };
   usersTopic: string;
+  /**
+   * The user_service outboxes' event topics, routed like the real ones (account, profile, preferences),
+   * when the sandbox was started with `captureOutboxes`; empty otherwise.
+   */
+  contextEventTopics: readonly string[];
+  /** The sandbox's user_service as the service logs in (strangler_user_service), for createUserServiceApp. */
+  userServiceLogin: string;
   /** A cdc configuration pointing at the sandbox (sync role for the workers, owners for migrations). */
   config: CdcConfig;
   stop(): Promise<void>;
@@ -29,7 +36,14 @@ function databaseUrl(name: string, user = 'postgres'): string {
   return url.toString();
 }
 
-export async function startSyncSandbox(env: NodeJS.ProcessEnv = {}): Promise<SyncSandbox> {
+export interface SandboxOptions {
+  /** Also capture the sandbox's user_service outboxes with a renamed copy of user-service-outbox.json. */
+  captureOutboxes?: boolean;
+}
+
+const OUTBOX_AGGREGATES = ['account', 'profile', 'preferences'] as const;
+
+export async function startSyncSandbox(env: NodeJS.ProcessEnv = {}, options: SandboxOptions = {}): Promise<SyncSandbox> {
   const name = `sync_${randomBytes(5).toString('hex')}`;
   const admin = { legacy: databaseUrl(`${name}_legacy`), userService: databaseUrl(`${name}_user_service`), control: databaseUrl(`${name}_control`) };
   await migrateForSync(admin);
@@ -48,6 +62,30 @@ export async function startSyncSandbox(env: NodeJS.ProcessEnv = {}): Promise<Syn
   };
   await registerConnector(connectUrl, connector);
   await waitForConnectorRunning(connectUrl, connector.name);
+  const connectors = [{ name: connector.name, slot: name }];
+
+  let contextEventTopics: string[] = [];
+  if (options.captureOutboxes) {
+    const outboxTemplate = await readConnectorFile(join(__dirname, '..', 'connectors', 'user-service-outbox.json'));
+    const slot = `${name}_outbox`;
+    const outbox = {
+      name: `${outboxTemplate.name}-${name}`,
+      config: {
+        ...outboxTemplate.config,
+        'database.dbname': `${name}_user_service`,
+        'topic.prefix': slot,
+        'slot.name': slot,
+        'publication.name': `${slot}_pub`,
+        // The router only sees tables whose capture topic matches, and that topic carries the prefix.
+        'predicates.isOutboxTable.pattern': `${slot}\\.(identity|profile|preferences)\\.outbox`,
+        'transforms.outbox.route.topic.replacement': `${name}.\${routedByValue}.events`,
+      },
+    };
+    await registerConnector(connectUrl, outbox);
+    await waitForConnectorRunning(connectUrl, outbox.name);
+    connectors.push({ name: outbox.name, slot });
+    contextEventTopics = OUTBOX_AGGREGATES.map((aggregate) => `${name}.${aggregate}.events`);
+  }
 
   const config = loadCdcConfig({
     ...process.env,
@@ -65,10 +103,14 @@ export async function startSyncSandbox(env: NodeJS.ProcessEnv = {}): Promise<Syn
     name,
     admin,
     usersTopic: `${name}.public.users`,
+    contextEventTopics,
+    userServiceLogin: databaseUrl(`${name}_user_service`, 'strangler_user_service'),
     config,
     async stop() {
-      await fetch(`${connectUrl}/connectors/${encodeURIComponent(connector.name)}`, { method: 'DELETE' });
-      await dropReplicationSlot(name);
+      for (const { name: connectorName, slot } of connectors) {
+        await fetch(`${connectUrl}/connectors/${encodeURIComponent(connectorName)}`, { method: 'DELETE' });
+        await dropReplicationSlot(slot);
+      }
       await Promise.all(Object.values(admin).map((url) => dropDatabase(url)));
     },
   };
