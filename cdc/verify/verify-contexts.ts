@@ -16,6 +16,11 @@ export interface VerifyOptions {
   chunkSize: number;
   /** Wait before re-reading drifting rows, so a sync in flight can land. Default 0. */
   recheckDelayMs?: number;
+  /**
+   * Awaited after the pass (and the delay), before the re-check, when anything drifted: e.g. "until the
+   * forward sync's backlog is empty", a condition rather than a guess at a delay.
+   */
+  beforeRecheck?: () => Promise<void>;
   clock?: () => Date;
 }
 
@@ -101,7 +106,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export async function verifyContexts({ legacy, userService, contexts, chunkSize, recheckDelayMs = 0, clock = () => new Date() }: VerifyOptions): Promise<VerifyReport> {
+export async function verifyContexts({ legacy, userService, contexts, chunkSize, recheckDelayMs = 0, beforeRecheck, clock = () => new Date() }: VerifyOptions): Promise<VerifyReport> {
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
   if (contexts.length === 0) throw new Error('no context to verify');
   const startedAt = clock();
@@ -130,6 +135,7 @@ export async function verifyContexts({ legacy, userService, contexts, chunkSize,
 
   const recheckedRows = [...firstPass.values()].reduce((sum, drift) => sum + drift.size, 0);
   if (recheckedRows > 0 && recheckDelayMs > 0) await delay(recheckDelayMs);
+  if (recheckedRows > 0 && beforeRecheck) await beforeRecheck();
 
   const results: ContextDrift[] = [];
   for (const context of contexts) {
