@@ -12,6 +12,7 @@ import { ownershipOf, type Context, type WritesOwner } from '../ownership/owners
 import { readStages } from '../ownership/stage-store';
 import { accountToLegacyColumns, personaToLegacyColumns, settingsToLegacyColumns, type Columns } from '../reverse/context-event.acl';
 import { classify, LANES } from '../verify/drift';
+import { LEGACY_USERS_SELECT, legacyRowOf } from '../verify/legacy-rows';
 import { snapshotSignalData } from './snapshot-signal';
 
 export interface ResyncOptions {
@@ -176,10 +177,6 @@ function legacyColumnsOf(context: Context, state: AnyState): Columns<Record<stri
 const placeholder = (value: unknown, n: number): { sql: string; value: unknown } =>
   value instanceof Date ? { sql: `($${n}::timestamptz AT TIME ZONE 'UTC')`, value: value.toISOString() } : { sql: `$${n}`, value };
 
-const LEGACY_SELECT = `SELECT usr_id, email_addr, pwd_hash, acct_stat_cd, disp_nm, bio_txt, avatar_url, pref_lang, pref_tz, email_optin_flg, theme_cd,
-  to_char(last_login_ts, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS last_login_ts, to_char(created_ts, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created_ts,
-  to_char(updated_ts, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS updated_ts FROM public.users`;
-
 async function contextStates(userService: Pool, context: Context, ids: readonly number[] | undefined, after: number, limit: number): Promise<AnyState[]> {
   const { target } = LANES[context];
   const { rows } = ids === undefined
@@ -201,11 +198,11 @@ async function resyncFromContext(options: ResyncOptions): Promise<ResyncResult> 
   const repairChunk = async (states: readonly AnyState[]) => {
     await inTransaction(legacy, async (client) => {
       const stateIds = states.map((state) => state.id);
-      const { rows } = await client.query(`${LEGACY_SELECT} WHERE usr_id = ANY($1::bigint[]) FOR UPDATE`, [stateIds]);
-      const legacyRows = new Map(rows.map((row: Record<string, any>) => [Number(row.usr_id), { ...row, usr_id: Number(row.usr_id) }]));
+      const { rows } = await client.query(`${LEGACY_USERS_SELECT} WHERE usr_id = ANY($1::bigint[]) FOR UPDATE`, [stateIds]);
+      const legacyRows = new Map(rows.map((raw: Record<string, unknown>) => legacyRowOf(raw)).map((row) => [row.usr_id, row]));
       for (const state of states) {
         const row = legacyRows.get(state.id);
-        if (row !== undefined && classify(lane, row as any, state) === undefined) {
+        if (row !== undefined && classify(lane, row, state) === undefined) {
           unchanged += 1;
           continue;
         }

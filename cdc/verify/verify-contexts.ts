@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import type { LegacyUserRow } from '../debezium/change-event';
 import type { Context } from '../ownership/ownership-map';
+import { LEGACY_USERS_SELECT, legacyRowOf } from './legacy-rows';
 import { chunkUpperBound, classifyAll, confirmedDrift, LANES, summarise, type ContextDrift, type DriftKind, type Page } from './drift';
 
 export interface VerifyOptions {
@@ -35,18 +36,6 @@ export interface VerifyReport {
   readonly contexts: readonly ContextDrift[];
 }
 
-// Timestamps as text in PostgreSQL's own ISO form, whatever the session's DateStyle: node-pg would parse
-// `timestamp without time zone` as local time, and legacyTimestamp reads this text exactly.
-const timestampText = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS ${column}`;
-const LEGACY_SELECT = `SELECT usr_id, email_addr, pwd_hash, acct_stat_cd, disp_nm, bio_txt, avatar_url, pref_lang, pref_tz,
-  email_optin_flg, theme_cd, ${timestampText('last_login_ts')}, ${timestampText('created_ts')}, ${timestampText('updated_ts')}
-  FROM public.users`;
-
-function legacyRowOf(raw: Record<string, unknown>): LegacyUserRow {
-  // bigint arrives as text; ids stay below 2^53 (they travel as JSON numbers everywhere).
-  return { ...(raw as unknown as LegacyUserRow), usr_id: Number(raw.usr_id) };
-}
-
 /** Runs `work` in a short read-only transaction: no writes by mistake, and no lock beyond ACCESS SHARE. */
 async function readOnly<T>(pool: Pool, isolation: 'READ COMMITTED' | 'REPEATABLE READ', work: (query: Pool['query']) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -70,7 +59,7 @@ type Stored = Map<number, { id: number }>;
 
 async function readLegacyPage(pool: Pool, after: number, limit: number): Promise<LegacyUserRow[]> {
   return readOnly(pool, 'READ COMMITTED', async (query) =>
-    (await query(`${LEGACY_SELECT} WHERE usr_id > $1 ORDER BY usr_id LIMIT $2`, [after, limit])).rows.map(legacyRowOf));
+    (await query(`${LEGACY_USERS_SELECT} WHERE usr_id > $1 ORDER BY usr_id LIMIT $2`, [after, limit])).rows.map(legacyRowOf));
 }
 
 /** The contexts' pages in one REPEATABLE READ transaction, so the contexts are read at one instant. */
@@ -88,7 +77,7 @@ async function readContextPages(pool: Pool, contexts: readonly Context[], after:
 
 async function readLegacyIds(pool: Pool, ids: readonly number[]): Promise<LegacyUserRow[]> {
   return readOnly(pool, 'READ COMMITTED', async (query) =>
-    (await query(`${LEGACY_SELECT} WHERE usr_id = ANY($1::bigint[])`, [ids])).rows.map(legacyRowOf));
+    (await query(`${LEGACY_USERS_SELECT} WHERE usr_id = ANY($1::bigint[])`, [ids])).rows.map(legacyRowOf));
 }
 
 async function readContextIds(pool: Pool, context: Context, ids: readonly number[]): Promise<{ id: number }[]> {
