@@ -95,7 +95,7 @@ describe('no echo loops between the forward and the reverse sync', () => {
     await until('the service marker in legacy', async () => ((await legacyColumn(sentinel, viaService.column)) === viaService.legacy ? true : undefined));
     await until('both syncs and the observer caught up', async () => {
       const { forward, reverse } = await f.backlogs();
-      const observed = await backlogOf(f.eventLog, observerGroup, [f.sandbox.usersTopic]);
+      const observed = await backlogOf(f.probeLog, observerGroup, [f.sandbox.usersTopic]);
       return forward === 0 && reverse === 0 && observed === 0 ? true : undefined;
     });
   }

@@ -105,7 +105,7 @@ describe('reverse sync: the contexts\' events become legacy columns while the ne
       f.sandbox.contextEventTopics,
     );
     try {
-      await until('the replay consumed everything', async () => ((await backlogOf(f.eventLog, replayGroup, [...f.sandbox.contextEventTopics])) === 0 ? true : undefined));
+      await until('the replay consumed everything', async () => ((await backlogOf(f.probeLog, replayGroup, [...f.sandbox.contextEventTopics])) === 0 ? true : undefined));
       const counted = await metrics.events.get();
       const outcomes = new Set(counted.values.filter((v) => v.value > 0).map((v) => v.labels.outcome));
       expect(outcomes.has('duplicate')).toBe(true);
