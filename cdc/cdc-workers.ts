@@ -12,6 +12,7 @@ import { backlogOf } from './health/backlog';
 import { WorkerHealth } from './health/worker-health';
 import type { EventLog, LogConsumer } from './kafka/event-log';
 import { createSyncMetrics } from './metrics/sync-metrics';
+import { registerParkedEventsGauge } from './reverse/parked-events.gauge';
 import { CONTEXT_EVENT_TOPICS, REVERSE_SYNC_GROUP, startReverseSync } from './reverse/reverse-sync.worker';
 
 export interface CdcWorkers {
@@ -63,6 +64,7 @@ export async function startCdcWorkers({
 
   // Both directions run side by side at all times; the ownership map decides per context which one writes.
   const reverseHealth = new WorkerHealth('reverse', config.CDC_STALL_AFTER_MS);
+  registerParkedEventsGauge(registry, pools.legacy, logger);
   consumers.push(await startReverseSync(eventLog, { legacy: pools.legacy, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'reverse' }), clock: () => new Date() }, reverseHealth, reverseGroup, contextEventTopics));
 
   const workers = [

@@ -155,4 +155,46 @@ describe('no echo loops between the forward and the reverse sync', () => {
       expect(await snapshot(user)).toEqual(afterServiceWrite);
     });
   });
+
+  describe('across a flip', () => {
+    const markers = { identity: 'legacy', preferences: 'writes' } as const;
+
+    test('profile flipped to writes right behind a legacy write: the synced event meets a reverse sync that owns profile and is still not written back', async () => {
+      await f.stages({ ...markers, profile: 'legacy' });
+      await roundTrip(sentinel, 'identity', 'preferences');
+      const before = await snapshot(user);
+      const value = await freshValue('profile', user);
+      const written = await f.legacy.query<{ x: string }>(
+        "UPDATE public.users SET disp_nm = $2, updated_ts = timezone('utc', now()) WHERE usr_id = $1 RETURNING xmin::text AS x",
+        [user, value.legacy],
+      );
+      await until('the forward sync of the legacy write', async () => (value.read(await service('profile', user)) === value.expected ? true : undefined));
+      // The ProfileSyncedFromLegacy is in the outbox now; the reverse sync may or may not have read it yet.
+      await f.stages({ profile: 'writes' });
+      await roundTrip(sentinel, 'identity', 'preferences');
+      const after = await snapshot(user);
+      expect(after.outbox.slice(before.outbox.length)).toEqual(['profile.ProfileSyncedFromLegacy']);
+      expect(after.xmin).toBe(written.rows[0]!.x);
+      expect(after.legacyChanges - before.legacyChanges).toBe(1);
+      await roundTrip(sentinel, 'identity', 'preferences');
+      expect(await snapshot(user)).toEqual(after);
+    });
+
+    test('profile rolled back to legacy right behind a reverse write: the forward sync sees the reverse sync\'s own change and finds nothing to announce', async () => {
+      await f.stages({ ...markers, profile: 'writes' });
+      await roundTrip(sentinel, 'identity', 'preferences');
+      const before = await snapshot(user);
+      const value = await freshValue('profile', user);
+      expect((await f.call('PATCH', patchPath('profile', user), value.patch)).status).toBe(200);
+      await until('the reverse sync of the service write', async () => ((await legacyColumn(user, 'disp_nm')) === value.legacy ? true : undefined));
+      // Legacy's change is now on its way to the forward sync, which may read it with profile already legacy's.
+      await f.stages({ profile: 'legacy' });
+      await roundTrip(sentinel, 'identity', 'preferences');
+      const after = await snapshot(user);
+      expect(after.outbox.slice(before.outbox.length)).toEqual(['profile.ProfileUpdated']);
+      expect(after.legacyChanges - before.legacyChanges).toBe(1);
+      await roundTrip(sentinel, 'identity', 'preferences');
+      expect(await snapshot(user)).toEqual(after);
+    });
+  });
 });

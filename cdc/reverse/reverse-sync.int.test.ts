@@ -78,6 +78,7 @@ describe('reverse sync: the contexts\' events become legacy columns while the ne
     expect(metrics).toMatch(/strangler_cdc_events_total\{direction="reverse",context="identity",outcome="applied"\} [1-9]/);
     expect(metrics).toMatch(/strangler_cdc_lag_seconds_count\{direction="reverse"\} [1-9]/);
     expect(metrics).toMatch(/strangler_cdc_last_applied_position\{direction="reverse"\} \d/);
+    expect(metrics).toMatch(/strangler_cdc_parked_events \d/);
     const health = await (await fetch(`http://127.0.0.1:${f.workers.port}/healthz`)).json() as { workers: { name: string; healthy: boolean }[] };
     expect(health.workers.map((w) => [w.name, w.healthy])).toEqual([['forward', true], ['reverse', true]]);
   });
