@@ -120,6 +120,24 @@ describe('reverse sync: the contexts\' events become legacy columns while the ne
     expect(await rowVersions()).toEqual(versionsBefore);
   });
 
+  test('no-op-write-never-reaches-legacy: an event whose columns legacy already holds writes nothing, so Debezium sees no change', async () => {
+    await f.stages({ identity: 'writes', profile: 'writes', preferences: 'writes' });
+    const { id } = await signUp('Same');
+    await rowWhen('the new row', id, (row) => row.disp_nm === 'Same');
+    // Legacy already holds what the service is about to publish (written behind the sync's back).
+    await f.legacy.query("UPDATE public.users SET disp_nm = 'Agreed' WHERE usr_id = $1", [id]);
+    const xmin = async () => (await f.legacy.query('SELECT xmin::text AS x FROM public.users WHERE usr_id = $1', [id])).rows[0]?.x as string;
+    const before = await xmin();
+    expect((await f.call('PATCH', `/api/users/${id}/profile`, { displayName: 'Agreed' })).status).toBe(200);
+    await until('the profile event settled', async () => {
+      const { rows } = await f.legacy.query("SELECT version FROM strangler_sync.reverse_positions WHERE usr_id = $1 AND context = 'profile'", [id]);
+      return rows[0]?.version === 2 ? true : undefined;
+    });
+    expect(await xmin()).toBe(before);
+    const metrics = await (await fetch(`http://127.0.0.1:${f.workers.port}/metrics`)).text();
+    expect(metrics).toMatch(/strangler_cdc_events_total\{direction="reverse",context="profile",outcome="unchanged"\} [1-9]/);
+  });
+
   test('with profile at legacy its events are not applied while identity\'s are', async () => {
     await f.stages({ identity: 'writes', profile: 'legacy', preferences: 'writes' });
     try {
