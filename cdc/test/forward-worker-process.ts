@@ -1,0 +1,103 @@
+// The cdc process as crash tests run it: the real startCdcWorkers on a sandbox's capture topic and a
+// consumer group of the test's own, in a child process the test can SIGKILL. Settings come from the env
+// (cdc/config.ts) plus the TEST_* variables below. It runs no migrations and registers no connector:
+// the sandbox (cdc/test/sync-sandbox.ts) has done both. Logs go to stderr as JSON lines; the lines with a
+// `signal` field are what the parent test waits for (see forward-worker-child.ts).
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { startCdcWorkers } from '../cdc-workers';
+import { loadCdcConfig } from '../config';
+import type { EventLog, LogConsumer } from '../kafka/event-log';
+import { KafkajsEventLog } from '../kafka/kafkajs-event-log';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+}
+
+const config = loadCdcConfig(process.env);
+const logger = pino({ name: 'forward-worker-process', level: config.LOG_LEVEL }, pino.destination({ dest: 2, sync: true }));
+// The protocol with the parent test is logged whatever LOG_LEVEL says.
+const signals = logger.child({}, { level: 'info' });
+const forwardGroup = required('TEST_FORWARD_GROUP');
+const usersTopic = required('TEST_USERS_TOPIC');
+const reverseGroup = required('TEST_REVERSE_GROUP');
+const contextEventTopics = required('TEST_CONTEXT_EVENT_TOPICS').split(',');
+// When set, the forward consumer stops for good right after the first batch reaching this offset has been
+// applied (its transaction committed) and before its Kafka offset is committed: the parent kills the
+// process there, in the one window where at-least-once delivery hands the same events over again.
+const holdFrom = process.env.TEST_HOLD_OFFSET_COMMIT_FROM ? BigInt(process.env.TEST_HOLD_OFFSET_COMMIT_FROM) : undefined;
+
+/**
+ * The event log, except that the forward group's batches can be held between apply and offset commit,
+ * and that it refuses to consume anything but the test's own groups and topics: a worker that joined a
+ * shared group (strangler-forward-sync, strangler-reverse-sync) would take partitions from, and commit
+ * offsets for, whoever else runs the cdc on this stack.
+ */
+function withCrashWindow(inner: EventLog): EventLog {
+  const ours = new Map<string, string[]>([[forwardGroup, [usersTopic]], [reverseGroup, contextEventTopics]]);
+  return {
+    consumer(subscription) {
+      const topics = ours.get(subscription.groupId);
+      if (!topics || !subscription.topics.every((topic) => typeof topic === 'string' && topics.includes(topic))) {
+        throw new Error(`the test worker refuses to consume ${subscription.topics.join(', ')} as group ${subscription.groupId}: give startCdcWorkers the test's group and topics`);
+      }
+      const consumer = inner.consumer(subscription);
+      if (subscription.groupId !== forwardGroup || holdFrom === undefined) return consumer;
+      const held: LogConsumer = {
+        run: (handler) =>
+          consumer.run(async (messages, context) => {
+            await handler(messages, context);
+            const first = messages[0]!.offset;
+            const last = messages[messages.length - 1]!.offset;
+            if (BigInt(last) < holdFrom) return;
+            signals.info({ signal: 'holding-offset-commit', first, last }, 'batch applied, offset commit held until the process is killed');
+            await new Promise<never>(() => undefined);
+          }),
+        stop: () => consumer.stop(),
+        onCrash: (listener) => consumer.onCrash(listener),
+      };
+      return held;
+    },
+    publish: (topic, messages) => inner.publish(topic, messages),
+    listTopics: () => inner.listTopics(),
+    ensureTopics: (topics) => inner.ensureTopics(topics),
+    committedOffsets: (groupId, topic) => inner.committedOffsets(groupId, topic),
+    endOffsets: (topic) => inner.endOffsets(topic),
+    close: () => inner.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  const kafka = new KafkajsEventLog({ brokers: config.STRANGLER_KAFKA_BROKERS.split(','), clientId: `forward-worker-${process.pid}` }, logger.child({ component: 'kafkajs' }));
+  // Spread rather than listed: a cdc-workers.ts without a reverse worker has no such options, and the
+  // guard above fails the start if a worker ignores them.
+  const reverseIsolation = { reverseGroup, contextEventTopics };
+  const workers = await startCdcWorkers({
+    config,
+    eventLog: withCrashWindow(kafka),
+    logger,
+    registry: new Registry(),
+    forwardGroup,
+    legacyUsersTopic: usersTopic,
+    ...reverseIsolation,
+  });
+  signals.info({ signal: 'ready', port: workers.port, pid: process.pid }, 'forward worker running');
+  const stop = () => {
+    workers.stop().then(() => kafka.close()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'forward worker did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'forward worker failed to start');
+  process.exit(1);
+});
