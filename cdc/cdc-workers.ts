@@ -26,7 +26,11 @@ export interface CdcOptions {
   eventLog: EventLog;
   logger: Logger;
   registry: Registry;
-  /** Consumer groups and the capture topic, overridable so tests can run isolated workers. */
+  /**
+   * Consumer groups and topics, overridable so tests can run isolated workers. A caller that points one
+   * direction at its own topics and says nothing of the other runs only the direction it named: the other
+   * would consume the real stack's topics, as the real group, into the caller's databases.
+   */
   forwardGroup?: string;
   legacyUsersTopic?: string;
   reverseGroup?: string;
@@ -35,16 +39,11 @@ export interface CdcOptions {
 }
 
 /** The sync workers and their /healthz and /metrics, wired from injected state. */
-export async function startCdcWorkers({
-  config,
-  eventLog,
-  logger,
-  registry,
-  forwardGroup = FORWARD_SYNC_GROUP,
-  legacyUsersTopic = LEGACY_USERS_TOPIC,
-  reverseGroup = REVERSE_SYNC_GROUP,
-  contextEventTopics = CONTEXT_EVENT_TOPICS,
-}: CdcOptions): Promise<CdcWorkers> {
+export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> {
+  const { config, eventLog, logger, registry } = options;
+  const { forwardGroup = FORWARD_SYNC_GROUP, legacyUsersTopic = LEGACY_USERS_TOPIC, reverseGroup = REVERSE_SYNC_GROUP, contextEventTopics = CONTEXT_EVENT_TOPICS } = options;
+  const runForward = options.legacyUsersTopic !== undefined || options.contextEventTopics === undefined;
+  const runReverse = options.contextEventTopics !== undefined || options.legacyUsersTopic === undefined;
   if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
   const metrics = createSyncMetrics(registry);
   const pools = {
@@ -56,21 +55,26 @@ export async function startCdcWorkers({
 
   // The topics exist before anyone subscribes: kafkajs refuses to subscribe to a missing one, and an
   // empty legacy table gives Debezium nothing to create it with, nor an empty outbox the router.
-  await eventLog.ensureTopics([{ topic: legacyUsersTopic }, ...contextEventTopics.map((topic) => ({ topic })), { topic: DEAD_LETTER_TOPIC }]);
+  await eventLog.ensureTopics([
+    ...(runForward ? [{ topic: legacyUsersTopic }] : []),
+    ...(runReverse ? contextEventTopics.map((topic) => ({ topic })) : []),
+    { topic: DEAD_LETTER_TOPIC },
+  ]);
   const deadLetters = new DeadLetterSink(pools.control, eventLog, metrics, logger);
-  const forwardHealth = new WorkerHealth('forward', config.CDC_STALL_AFTER_MS);
   const consumers: LogConsumer[] = [];
-  consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, forwardHealth, forwardGroup, legacyUsersTopic));
-
+  const workers: { health: WorkerHealth; group: string; topics: string[] }[] = [];
   // Both directions run side by side at all times; the ownership map decides per context which one writes.
-  const reverseHealth = new WorkerHealth('reverse', config.CDC_STALL_AFTER_MS);
-  registerParkedEventsGauge(registry, pools.legacy, logger);
-  consumers.push(await startReverseSync(eventLog, { legacy: pools.legacy, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'reverse' }), clock: () => new Date() }, reverseHealth, reverseGroup, contextEventTopics));
-
-  const workers = [
-    { health: forwardHealth, group: forwardGroup, topics: [legacyUsersTopic] },
-    { health: reverseHealth, group: reverseGroup, topics: [...contextEventTopics] },
-  ];
+  if (runForward) {
+    const health = new WorkerHealth('forward', config.CDC_STALL_AFTER_MS);
+    consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, health, forwardGroup, legacyUsersTopic));
+    workers.push({ health, group: forwardGroup, topics: [legacyUsersTopic] });
+  }
+  if (runReverse) {
+    const health = new WorkerHealth('reverse', config.CDC_STALL_AFTER_MS);
+    registerParkedEventsGauge(registry, pools.legacy, logger);
+    consumers.push(await startReverseSync(eventLog, { legacy: pools.legacy, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'reverse' }), clock: () => new Date() }, health, reverseGroup, contextEventTopics));
+    workers.push({ health, group: reverseGroup, topics: [...contextEventTopics] });
+  }
   const backlogTimer = setInterval(() => {
     for (const worker of workers) {
       backlogOf(eventLog, worker.group, worker.topics).then(
