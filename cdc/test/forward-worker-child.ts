@@ -25,7 +25,8 @@ export function spawnForwardWorker(env: Record<string, string>): ForwardWorkerCh
     cwd: root,
     env: { ...process.env, ...env },
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // stdin stays open for the child's lifetime: it exits when this process dies (forward-worker-process.ts).
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
   const pgid = child.pid!;
   const lines: string[] = [];

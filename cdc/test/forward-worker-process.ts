@@ -69,6 +69,14 @@ function withCrashWindow(inner: EventLog): EventLog {
   };
 }
 
+// The parent test holds our stdin open: when it dies without killing us (a runner killed by a timeout),
+// the pipe closes and we go too, instead of consuming on as an orphan.
+process.stdin.once('end', () => {
+  logger.warn('the parent test is gone; exiting');
+  process.exit(1);
+});
+process.stdin.resume();
+
 async function main(): Promise<void> {
   const kafka = new KafkajsEventLog({ brokers: config.STRANGLER_KAFKA_BROKERS.split(','), clientId: `forward-worker-${process.pid}` }, logger.child({ component: 'kafkajs' }));
   // Spread rather than listed: a cdc-workers.ts without a reverse worker has no such options, and the
