@@ -68,24 +68,34 @@ export async function applyContextEvents(messages: LogMessage[], deps: ReverseSy
   if (tally.applied.length > 0) deps.metrics.lastAppliedAt.set({ direction: 'reverse' }, now / 1000);
 }
 
+// The router names each topic after the aggregate (cdc/connectors/user-service-outbox.json); an event too
+// broken to name its own context is still attributed to its topic's. This also keeps its dead letter
+// keyed: control.dead_letters' unique key treats a null context as distinct on every replay.
+const CONTEXT_OF_AGGREGATE: Readonly<Record<string, ContextName>> = { account: 'identity', profile: 'profile', preferences: 'preferences' };
+function contextOfTopic(topic: string): ContextName | null {
+  const aggregate = /\.(account|profile|preferences)\.events$/.exec(topic)?.[1];
+  return aggregate === undefined ? null : CONTEXT_OF_AGGREGATE[aggregate]!;
+}
+
 async function applyMessage(client: PoolClient, message: LogMessage, ownership: Ownership, deps: ReverseSyncDependencies, tally: Tally): Promise<void> {
   // The outbox rows are never deleted and the connector emits no tombstones; a null value carries nothing.
   if (message.value === null) {
     tally.counts.push({ context: 'none', outcome: 'ignored' });
     return;
   }
+  const topicContext = contextOfTopic(message.topic);
   let envelope: unknown;
   try {
     envelope = JSON.parse(message.value.toString('utf8'));
   } catch (error) {
-    await deps.deadLetters.record({ direction: 'reverse', context: null, code: 'REVERSE.NOT_JSON', reason: `the event is not JSON (${(error as Error).name})`, usrId: null, message });
-    tally.counts.push({ context: 'none', outcome: 'dead-letter' });
+    await deps.deadLetters.record({ direction: 'reverse', context: topicContext, code: 'REVERSE.NOT_JSON', reason: `the event is not JSON (${(error as Error).name})`, usrId: null, message });
+    tally.counts.push({ context: topicContext ?? 'none', outcome: 'dead-letter' });
     return;
   }
   const write = contextEventToLegacyWrite(envelope);
   if (write.kind === 'unparseable') {
-    await deps.deadLetters.record({ direction: 'reverse', context: null, code: write.code, reason: write.reason, usrId: write.aggregateId, message });
-    tally.counts.push({ context: 'none', outcome: 'dead-letter' });
+    await deps.deadLetters.record({ direction: 'reverse', context: topicContext, code: write.code, reason: write.reason, usrId: write.aggregateId, message });
+    tally.counts.push({ context: topicContext ?? 'none', outcome: 'dead-letter' });
     return;
   }
   await settle(client, write, envelope, message, ownership, deps, tally);
@@ -206,7 +216,7 @@ async function park(client: PoolClient, write: Settleable, envelope: unknown, me
 
 /** The events parked for a user, taken out and settled in version order within the caller's transaction. */
 async function drainParked(client: PoolClient, usrId: number, ownership: Ownership, deps: ReverseSyncDependencies, tally: Tally): Promise<void> {
-  const { rows } = await client.query<{ event: unknown; topic: string; kafka_partition: number; kafka_offset: string }>(
+  const { rows } = await client.query<{ context: string; event: unknown; topic: string; kafka_partition: number; kafka_offset: string }>(
     'DELETE FROM strangler_sync.pending_events WHERE usr_id = $1 RETURNING context, version, event, topic, kafka_partition, kafka_offset',
     [usrId],
   );
@@ -226,8 +236,9 @@ async function drainParked(client: PoolClient, usrId: number, ownership: Ownersh
     };
     if (write.kind === 'unparseable') {
       // It parsed when it was parked; a change of the translation since is worth a dead letter, not a throw.
-      await deps.deadLetters.record({ direction: 'reverse', context: null, code: write.code, reason: write.reason, usrId, message });
-      tally.counts.push({ context: 'none', outcome: 'dead-letter' });
+      const context = contextOfTopic(row.topic) ?? (row.context as ContextName);
+      await deps.deadLetters.record({ direction: 'reverse', context, code: write.code, reason: write.reason, usrId, message });
+      tally.counts.push({ context, outcome: 'dead-letter' });
       continue;
     }
     await settle(client, write, row.event, message, ownership, deps, tally);
