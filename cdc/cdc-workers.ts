@@ -12,6 +12,7 @@ import { backlogOf } from './health/backlog';
 import { WorkerHealth } from './health/worker-health';
 import type { EventLog, LogConsumer } from './kafka/event-log';
 import { createSyncMetrics } from './metrics/sync-metrics';
+import { registerVerifyDriftGauge } from './verify/verify-runs';
 import { registerParkedEventsGauge } from './reverse/parked-events.gauge';
 import { CONTEXT_EVENT_TOPICS, REVERSE_SYNC_GROUP, startReverseSync } from './reverse/reverse-sync.worker';
 
@@ -52,6 +53,8 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
     control: new Pool({ connectionString: config.STRANGLER_CONTROL_DATABASE_URL, max: 4 }),
   };
   for (const [name, pool] of Object.entries(pools)) pool.on('error', (error) => logger.error({ err: error, pool: name }, 'idle database connection failed'));
+  // strangler_verify_drift_rows comes from the latest `strangler verify` run recorded in the control plane.
+  registerVerifyDriftGauge(registry, pools.control, logger.child({ component: 'verify' }));
 
   // The topics exist before anyone subscribes: kafkajs refuses to subscribe to a missing one, and an
   // empty legacy table gives Debezium nothing to create it with, nor an empty outbox the router.

@@ -12,6 +12,8 @@ const environment = z.object({
   // Schema owners, used only to apply migrations at start.
   USER_SERVICE_ADMIN_DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:55432/user_service'),
   LEGACY_DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:55432/legacy'),
+  // When set, start-up gives the sync role this password (servers that check passwords, e.g. compose).
+  CDC_SYNC_DB_PASSWORD: z.string().min(1).optional(),
   STRANGLER_KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:29092'),
   STRANGLER_CONNECT_URL: z.url().default('http://127.0.0.1:28083'),
   // How long events may wait with no progress before /healthz calls a worker stalled.

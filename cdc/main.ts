@@ -1,15 +1,29 @@
+import { Client } from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { migrateForSync } from '../migrations/migrate';
+import { SYNC_ROLE } from '../migrations/cdc/sync-role';
 import { loadCdcConfig } from './config';
 import { connectorFiles, registerConnectors } from './connectors/register';
 import { startCdcWorkers } from './cdc-workers';
 import { KafkajsEventLog } from './kafka/kafkajs-event-log';
 
+/** Passwords belong to the environment, not to a migration that would write them into the repository. */
+async function setSyncPassword(adminUrl: string, password: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER ROLE ${SYNC_ROLE} PASSWORD ${admin.escapeLiteral(password)}`);
+  } finally {
+    await admin.end();
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadCdcConfig(process.env);
   const logger = pino({ name: 'cdc', level: config.LOG_LEVEL });
   await migrateForSync({ control: config.STRANGLER_CONTROL_DATABASE_URL, legacy: config.LEGACY_DATABASE_URL, userService: config.USER_SERVICE_ADMIN_DATABASE_URL }, { logger });
+  if (config.CDC_SYNC_DB_PASSWORD) await setSyncPassword(config.LEGACY_DATABASE_URL, config.CDC_SYNC_DB_PASSWORD);
   // The connectors capture tables the migrations above create; registering is idempotent.
   await registerConnectors(await connectorFiles(), config.STRANGLER_CONNECT_URL);
   const eventLog = new KafkajsEventLog({ brokers: config.STRANGLER_KAFKA_BROKERS.split(','), clientId: 'strangler-cdc' }, logger.child({ component: 'kafkajs' }));

@@ -35,7 +35,7 @@ export class DeadLetterSink {
     const { rowCount } = await this.control.query(
       `INSERT INTO control.dead_letters (direction, context, reason_code, reason, usr_id, topic, kafka_partition, kafka_offset, event)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (direction, context, topic, kafka_partition, kafka_offset) DO NOTHING`,
+       ON CONFLICT ON CONSTRAINT dead_letters_once DO NOTHING`,
       [letter.direction, letter.context, letter.code, letter.reason, letter.usrId, message.topic, message.partition, message.offset, event],
     );
     if (rowCount === 0) return;

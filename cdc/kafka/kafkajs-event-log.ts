@@ -75,7 +75,7 @@ class KafkajsConsumer implements LogConsumer {
 export class KafkajsEventLog implements EventLog {
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
-  private admin: Admin | undefined;
+  private admin: Promise<Admin> | undefined;
   private readonly consumers: LogConsumer[] = [];
 
   constructor(settings: KafkaSettings, private readonly logger: Logger) {
@@ -88,10 +88,13 @@ export class KafkajsEventLog implements EventLog {
     return consumer;
   }
 
-  private async connectedAdmin(): Promise<Admin> {
+  // The promise, not the client, is shared: two callers arriving while the first connect is under way
+  // must both wait for it (kafkajs fails "request is not a function" on a half-connected admin).
+  private connectedAdmin(): Promise<Admin> {
     if (!this.admin) {
-      this.admin = this.kafka.admin();
-      await this.admin.connect();
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(() => admin);
+      this.admin.catch(() => { this.admin = undefined; });
     }
     return this.admin;
   }
@@ -128,6 +131,6 @@ export class KafkajsEventLog implements EventLog {
   async close(): Promise<void> {
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.producer?.disconnect();
-    await this.admin?.disconnect();
+    if (this.admin) await (await this.admin.catch(() => undefined))?.disconnect();
   }
 }
