@@ -114,7 +114,11 @@ export class KafkajsEventLog implements EventLog {
 
   async ensureTopics(topics: { topic: string; partitions?: number }[]): Promise<void> {
     const admin = await this.connectedAdmin();
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1 })) });
+    // Asking for an existing topic makes kafkajs log an error ("Topic creation errors") for nothing.
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1 })) });
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
