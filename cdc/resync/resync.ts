@@ -7,6 +7,7 @@
 //   context's legacy columns through the reverse ACL's *ToLegacyColumns, chunk by chunk.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../postgres/in-transaction';
 import type { AccountState, PersonaState, SettingsState } from '../forward/legacy-user.acl';
 import { ownershipOf, type Context, type WritesOwner } from '../ownership/ownership-map';
 import { readStages } from '../ownership/stage-store';
@@ -72,23 +73,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    broken = true;
-    // The work's own error is the one to report; the connection is discarded either way.
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
 
 export async function resync(options: ResyncOptions): Promise<ResyncResult> {
   checkIds(options.ids);

@@ -4,6 +4,7 @@
 // the pass (Ghostferry's verify-at-cutover, Vitess VDiff's row by row) is what keeps that out of the report.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Pool } from 'pg';
+import { inTransaction } from '../postgres/in-transaction';
 import type { LegacyUserRow } from '../debezium/change-event';
 import type { Context } from '../ownership/ownership-map';
 import { LEGACY_USERS_SELECT, legacyRowOf } from './legacy-rows';
@@ -36,23 +37,9 @@ export interface VerifyReport {
   readonly contexts: readonly ContextDrift[];
 }
 
-/** Runs `work` in a short read-only transaction: no writes by mistake, and no lock beyond ACCESS SHARE. */
-async function readOnly<T>(pool: Pool, isolation: 'READ COMMITTED' | 'REPEATABLE READ', work: (query: Pool['query']) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query(`BEGIN ISOLATION LEVEL ${isolation} READ ONLY`);
-    const result = await work(client.query.bind(client) as Pool['query']);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    broken = true;
-    // The read's own error is the one to report; the connection is discarded (release(true)) either way.
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+/** A short read-only transaction: no lock beyond ACCESS SHARE, no long snapshot. */
+function readOnly<T>(pool: Pool, isolation: 'READ COMMITTED' | 'REPEATABLE READ', work: (query: Pool['query']) => Promise<T>): Promise<T> {
+  return inTransaction(pool, (client) => work(client.query.bind(client) as Pool['query']), `BEGIN ISOLATION LEVEL ${isolation} READ ONLY`);
 }
 
 type Stored = Map<number, { id: number }>;

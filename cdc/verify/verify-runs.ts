@@ -1,6 +1,7 @@
 // The verifier's results in the control plane (control.verify_runs, control.verify_drift) and the gauge
 // dashboards read them through: strangler_verify_drift_rows{context,kind} (CONTRACT.md).
 import type { Pool } from 'pg';
+import { inTransaction } from '../postgres/in-transaction';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { CONTEXTS, type Context } from '../ownership/ownership-map';
@@ -11,11 +12,8 @@ import type { VerifyReport } from './verify-contexts';
 export const MAX_STORED_IDS = 1_000;
 
 /** Stores a finished run in one transaction and returns its id. */
-export async function recordVerifyRun(control: Pool, report: VerifyReport): Promise<number> {
-  const client = await control.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
+export function recordVerifyRun(control: Pool, report: VerifyReport): Promise<number> {
+  return inTransaction(control, async (client) => {
     const { rows } = await client.query<{ id: string }>(
       'INSERT INTO control.verify_runs (contexts, chunk_size, legacy_rows, started_at, finished_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
       [report.contexts.map((c) => c.context), report.chunkSize, report.legacyRows, report.startedAt, report.finishedAt],
@@ -30,16 +28,8 @@ export async function recordVerifyRun(control: Pool, report: VerifyReport): Prom
         );
       }
     }
-    await client.query('COMMIT');
     return runId;
-  } catch (error) {
-    broken = true;
-    // The insert's error is the one to report; the connection is discarded either way.
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
 export interface LatestDrift {
