@@ -109,8 +109,9 @@ async function demo(options: DemoOptions): Promise<void> {
     say(`    GET /api/reports/users-by-status -> ${JSON.stringify(report)}`);
 
     say('\nSummary: stack up, legacy seeded and serving, Debezium streaming public.users into Kafka.');
-    say('Next stages of this toolkit (not built yet): the user-service with its three contexts, forward and');
-    say('reverse sync, the routing proxy and the walk of every context through every migration stage.');
+    say('Built and runnable on their own: the user-service (npm run start:user-service), the sync workers');
+    say('(npm run start:cdc) and the operator checks (npx strangler verify | resync). Not in this demo yet: the');
+    say('routing proxy and the walk of every context through every migration stage under load.');
     if (options.keep) {
       say(`\n--keep: legacy stays on http://127.0.0.1:${legacyPort} (log: ${logFile}); the stack stays up.`);
       say('Stop with Ctrl-C here, then `npm run stack:down`.');
