@@ -5,6 +5,7 @@
 // process's clock. The worker's own view (strangler_cdc_lag_seconds, from Debezium's source.ts_ms) is
 // reported beside it, as bucket bounds.
 import type { Histogram } from 'prom-client';
+import type { LogConsumer } from '../../cdc/kafka/event-log';
 import { seedLegacyUsers } from '../../migrations/legacy/seed/seed-legacy-users';
 import { openSyncBench, quantile, round, sleep, until, type BenchOptions, type BenchResult } from './sync-bench-harness';
 
@@ -42,14 +43,38 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
   const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
   const tickMs = (perTick * 1000) / rate;
   const bench = await openSyncBench('lag');
+  let observer: LogConsumer | undefined;
   try {
     options.progress(`seeding ${changes} legacy users (one change each)`);
-    await seedLegacyUsers({ pool: bench.legacy, count: changes, seed: 11 });
+    // One more user than changes: the lag observer's probe.
+    await seedLegacyUsers({ pool: bench.legacy, count: changes + 1, seed: 11 });
     await bench.startForwardWorker();
     await until('the worker to apply the seeded users', async () => {
       const { end, committed } = await bench.offsets();
       return end >= changes && committed >= end ? true : undefined;
     }, 10 * 60_000, 500);
+    // Splits the lag in two legs: legacy to Kafka (Debezium and Connect), Kafka to applied (the worker).
+    // A second group reads the topic from its end and keeps each update's Kafka timestamp (Connect's
+    // produce time, on this machine's clock).
+    const inKafkaAt = new Map<number, number>();
+    observer = bench.eventLog.consumer({ groupId: `${bench.group}-lag-observer`, topics: [bench.usersTopic], fromBeginning: false });
+    await observer.run(async (messages) => {
+      for (const message of messages) {
+        if (message.value === null) continue;
+        const event = JSON.parse(message.value.toString()) as { op?: string; after?: { usr_id?: number } };
+        const id = event.after?.usr_id;
+        if (event.op === 'u' && id !== undefined && !inKafkaAt.has(id)) inKafkaAt.set(id, Number(message.timestamp) - performance.timeOrigin);
+      }
+    });
+    // Joining a new group takes a rebalance; a probe update shows when the observer reads.
+    await until('the lag observer to read the topic', async () => {
+      await bench.legacy.query("UPDATE public.users SET updated_ts = timezone('utc', now()) WHERE usr_id = $1", [changes + 1]);
+      return inKafkaAt.has(changes + 1) ? true : undefined;
+    }, 60_000, 1_000);
+    await until('the worker to apply the probes', async () => {
+      const { end, committed } = await bench.offsets();
+      return committed >= end ? true : undefined;
+    }, 60_000, 200);
     const histogram = bench.registry.getSingleMetric('strangler_cdc_lag_seconds') as Histogram<'direction'>;
     const bucketsBefore = await lagBuckets(histogram);
     const appliedBefore = (await bench.userService.query<{ max: string }>('SELECT coalesce(max(kafka_offset), -1)::text AS max FROM sync.forward_positions')).rows[0]!.max;
@@ -65,7 +90,7 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
           'SELECT usr_id, kafka_offset FROM sync.forward_positions WHERE kafka_offset > $1', [newest]);
         const now = performance.now();
         for (const row of rows) {
-          if (!seenAt.has(Number(row.usr_id))) seenAt.set(Number(row.usr_id), now);
+          if (Number(row.usr_id) <= changes && !seenAt.has(Number(row.usr_id))) seenAt.set(Number(row.usr_id), now);
           if (BigInt(row.kafka_offset) > BigInt(newest)) newest = row.kafka_offset;
         }
         await next;
@@ -103,6 +128,8 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
     const lags = [...ackedAt].map(([id, acked]) => (seenAt.get(id)! - acked) / 1000).sort((a, b) => a - b);
     const p50 = quantile(lags, 0.5);
     const p99 = quantile(lags, 0.99);
+    const toKafka = [...ackedAt].filter(([id]) => inKafkaAt.has(id)).map(([id, acked]) => (inKafkaAt.get(id)! - acked) / 1000).sort((a, b) => a - b);
+    const toApplied = [...inKafkaAt].filter(([id]) => ackedAt.has(id)).map(([id, inKafka]) => (seenAt.get(id)! - inKafka) / 1000).sort((a, b) => a - b);
     const bucketsAfter = await lagBuckets(histogram);
     return {
       name: `lag at ${rate.toLocaleString('en-US')} changes/s`,
@@ -120,9 +147,15 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
         pollEveryMs: POLL_EVERY_MS,
         workerHistogramP50AtMostSeconds: histogramQuantile(bucketsAfter, bucketsBefore, 0.5),
         workerHistogramP99AtMostSeconds: histogramQuantile(bucketsAfter, bucketsBefore, 0.99),
+        legacyToKafkaP50Seconds: round(quantile(toKafka, 0.5), 3),
+        legacyToKafkaP99Seconds: round(quantile(toKafka, 0.99), 3),
+        kafkaToAppliedP50Seconds: round(quantile(toApplied, 0.5), 3),
+        kafkaToAppliedP99Seconds: round(quantile(toApplied, 0.99), 3),
+        changesSeenInKafka: toKafka.length,
       },
     };
   } finally {
+    await observer?.stop();
     await bench.close();
   }
 }
