@@ -2,7 +2,7 @@
 // Debezium connector, a forward worker started as cdc/cdc-workers.ts starts it, and a sampler of the users
 // topic's end offset against the worker group's committed offset.
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { startCdcWorkers, type CdcWorkers } from '../../cdc/cdc-workers';
@@ -10,8 +10,7 @@ import { readConnectorFile, registerConnector, waitForConnectorRunning } from '.
 import { defaultConnectUrl } from '../../cdc/connectors/register';
 import type { EventLog } from '../../cdc/kafka/event-log';
 import { KafkajsEventLog, kafkaSettingsFromEnv } from '../../cdc/kafka/kafkajs-event-log';
-import { startSyncSandbox, type SyncSandbox } from '../../cdc/test/sync-sandbox';
-import { testServerUrl } from '../../migrations/test/throwaway-database';
+import { dropReplicationSlot, startSyncSandbox, type SyncSandbox } from '../../cdc/test/sync-sandbox';
 
 export interface BenchOptions {
   quick: boolean;
@@ -130,28 +129,6 @@ export async function openSyncBench(label: string): Promise<SyncBench> {
   return bench;
 }
 
-/** As the sandbox does on stop: the deleted connector's task may hold its slot a moment longer. */
-async function dropReplicationSlot(slot: string): Promise<void> {
-  const client = new Client({ connectionString: testServerUrl() });
-  await client.connect();
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await client.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      if (rows.length === 0) return;
-      if (rows[0]!.active_pid !== null) await client.query('SELECT pg_terminate_backend($1)', [rows[0]!.active_pid]);
-      try {
-        await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await sleep(200);
-      }
-    }
-  } finally {
-    await client.end();
-  }
-}
 
 export interface OffsetSample {
   /** ms, performance.now() */

@@ -117,7 +117,7 @@ export async function startSyncSandbox(env: NodeJS.ProcessEnv = {}, options: San
 }
 
 /** The deleted connector's task may hold its slot a moment longer; an active slot blocks DROP DATABASE. */
-async function dropReplicationSlot(slot: string): Promise<void> {
+export async function dropReplicationSlot(slot: string): Promise<void> {
   const client = new Client({ connectionString: testServerUrl() });
   await client.connect();
   try {
