@@ -102,7 +102,7 @@ export async function backfillBench(options: BenchOptions): Promise<BenchResult>
         options.progress(`  snapshot events ${end}/${users}, applied ${n}/${users}`);
       }
       return n >= users ? performance.now() : undefined;
-    }, 30 * 60_000, 250);
+    }, { timeoutMs: 30 * 60_000, everyMs: 250 });
     const backfillMs = applied - registeredAt;
     const deadLetters = (await bench.control.query<{ context: string | null; n: string }>('SELECT context, count(*) AS n FROM control.dead_letters GROUP BY context ORDER BY context')).rows;
     return {

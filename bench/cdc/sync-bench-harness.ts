@@ -11,6 +11,9 @@ import { defaultConnectUrl } from '../../cdc/connectors/register';
 import type { EventLog } from '../../cdc/kafka/event-log';
 import { KafkajsEventLog, kafkaSettingsFromEnv } from '../../cdc/kafka/kafkajs-event-log';
 import { dropReplicationSlot, startSyncSandbox, type SyncSandbox } from '../../cdc/test/sync-sandbox';
+import { until } from '../../cdc/test/until';
+
+export { until };
 
 export interface BenchOptions {
   quick: boolean;
@@ -31,15 +34,6 @@ export interface BenchResult {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 export interface SyncBench {
   sandbox: SyncSandbox;

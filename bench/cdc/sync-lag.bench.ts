@@ -52,7 +52,7 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
     await until('the worker to apply the seeded users', async () => {
       const { end, committed } = await bench.offsets();
       return end >= changes && committed >= end ? true : undefined;
-    }, 10 * 60_000, 500);
+    }, { timeoutMs: 10 * 60_000, everyMs: 500 });
     // Splits the lag in two legs: legacy to Kafka (Debezium and Connect), Kafka to applied (the worker).
     // A second group reads the topic from its end and keeps each update's Kafka timestamp (Connect's
     // produce time, on this machine's clock).
@@ -70,11 +70,11 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
     await until('the lag observer to read the topic', async () => {
       await bench.legacy.query("UPDATE public.users SET updated_ts = timezone('utc', now()) WHERE usr_id = $1", [changes + 1]);
       return inKafkaAt.has(changes + 1) ? true : undefined;
-    }, 60_000, 1_000);
+    }, { timeoutMs: 60_000, everyMs: 1_000 });
     await until('the worker to apply the probes', async () => {
       const { end, committed } = await bench.offsets();
       return committed >= end ? true : undefined;
-    }, 60_000, 200);
+    }, { timeoutMs: 60_000, everyMs: 200 });
     const histogram = bench.registry.getSingleMetric('strangler_cdc_lag_seconds') as Histogram<'direction'>;
     const bucketsBefore = await lagBuckets(histogram);
     const appliedBefore = (await bench.userService.query<{ max: string }>('SELECT coalesce(max(kafka_offset), -1)::text AS max FROM sync.forward_positions')).rows[0]!.max;
@@ -121,7 +121,7 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
     }
     await Promise.all(writes);
     const writeSeconds = (performance.now() - started) / 1000;
-    await until('every paced change to be applied', async () => (seenAt.size >= changes ? true : undefined), 10 * 60_000, 250);
+    await until('every paced change to be applied', async () => (seenAt.size >= changes ? true : undefined), { timeoutMs: 10 * 60_000, everyMs: 250 });
     polling = false;
     await poller;
 

@@ -32,7 +32,7 @@ export async function syncThroughputBench(options: BenchOptions): Promise<BenchR
     await until('the worker to apply the seeded users', async () => {
       const { end, committed } = await bench.offsets();
       return end >= users && committed >= end ? true : undefined;
-    }, 10 * 60_000, 500);
+    }, { timeoutMs: 10 * 60_000, everyMs: 500 });
     const { end: startOffset } = await bench.offsets();
 
     options.progress(`writing ${changes} row updates (${rounds} rounds over ${users} users, ${ROWS_PER_TRANSACTION} rows a transaction, ${WRITERS} writers)`);
@@ -61,7 +61,7 @@ export async function syncThroughputBench(options: BenchOptions): Promise<BenchR
       await until('the worker to apply every update', async () => {
         const last = sampler.samples[sampler.samples.length - 1];
         return last && last.committed >= startOffset + changes ? true : undefined;
-      }, 15 * 60_000, 250);
+      }, { timeoutMs: 15 * 60_000, everyMs: 250 });
     } finally {
       clearInterval(progressTimer);
     }

@@ -15,6 +15,7 @@ import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-lo
 import type { LogConsumer, LogMessage } from '../kafka/event-log';
 import { registerConnectors, defaultConnectUrl } from './register';
 import { readConnectorFile, registerConnector } from './kafka-connect';
+import { until } from '../test/until';
 
 const legacyUrl = process.env.LEGACY_DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.STRANGLER_PG_PORT ?? '55432'}/legacy`;
 const usersTopic = 'legacy.public.users';
@@ -38,16 +39,13 @@ function decode(message: LogMessage): ChangeEvent {
 let consumerCrash: Error | undefined;
 let received = () => 0;
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Waits for an event, failing at once if the consumer crashed and saying how much did arrive. */
+const untilEvent = <T>(what: string, probe: () => T | undefined) =>
+  until(what, () => {
     if (consumerCrash) throw consumerCrash;
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${received()} events received)`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+    return probe();
+  }, { diagnostics: () => `${received()} events received` });
+
 
 describe('a write through the legacy API arrives as exactly one Debezium change event for that row', () => {
   const events: ChangeEvent[] = [];
@@ -76,11 +74,7 @@ describe('a write through the legacy API arrives as exactly one Debezium change 
 
     eventLog = new KafkajsEventLog(kafkaSettingsFromEnv('legacy-change-events-test'), logger);
     // Debezium creates the topic with its first event; subscribing earlier fails in kafkajs.
-    const deadline = Date.now() + 60_000;
-    while (!(await eventLog.listTopics()).includes(usersTopic)) {
-      if (Date.now() > deadline) throw new Error(`Debezium never created ${usersTopic}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await until(`Debezium to create ${usersTopic}`, async () => ((await eventLog.listTopics()).includes(usersTopic) ? true : undefined), { everyMs: 250 });
     consumer = eventLog.consumer({ groupId: `e2e-${randomUUID()}`, topics: [usersTopic], fromBeginning: true });
     consumer.onCrash((error) => { consumerCrash = error; });
     await consumer.run(async (messages) => { events.push(...messages.map(decode)); });
@@ -105,7 +99,7 @@ describe('a write through the legacy API arrives as exactly one Debezium change 
 
   test('every seeded row is captured, by the snapshot or by streaming', async () => {
     const captured = () => new Set(events.filter((e) => e.op === 'r' || e.op === 'c').map((e) => `${e.key?.usr_id} ${String(e.after?.email_addr)}`));
-    await until('all seeded rows on the topic', () => (seeded.every((u) => captured().has(`${u.id} ${u.email}`)) ? true : undefined));
+    await untilEvent('all seeded rows on the topic', () => (seeded.every((u) => captured().has(`${u.id} ${u.email}`)) ? true : undefined));
     expect(seeded).toHaveLength(300);
   });
 
@@ -119,7 +113,7 @@ describe('a write through the legacy API arrives as exactly one Debezium change 
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: number };
 
-    const create = await until('the create event', () => eventsSince(id, email).find((e) => e.op === 'c'));
+    const create = await untilEvent('the create event', () => eventsSince(id, email).find((e) => e.op === 'c'));
     expect(create.before).toBeNull();
     expect(create.after).toMatchObject({ usr_id: id, email_addr: email, acct_stat_cd: 'A', disp_nm: 'Ada Before' });
     expect(create.source).toMatchObject({ db: 'legacy', table: 'users' });
@@ -130,14 +124,14 @@ describe('a write through the legacy API arrives as exactly one Debezium change 
       body: JSON.stringify({ displayName: 'Ada After' }),
     });
     expect(patched.status).toBe(200);
-    const update = await until('the update event', () => eventsSince(id, email).find((e) => e.op === 'u'));
+    const update = await untilEvent('the update event', () => eventsSince(id, email).find((e) => e.op === 'u'));
     // REPLICA IDENTITY FULL: the before image is the whole row, not just the key.
     expect(update.before).toMatchObject({ usr_id: id, disp_nm: 'Ada Before', email_addr: email });
     expect(update.after).toMatchObject({ usr_id: id, disp_nm: 'Ada After', email_addr: email });
 
     const deleted = await fetch(`${baseUrl}/api/users/${id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
-    const tombstone = await until('the tombstone after the delete', () => eventsSince(id, email).find((e) => e.tombstone));
+    const tombstone = await untilEvent('the tombstone after the delete', () => eventsSince(id, email).find((e) => e.tombstone));
     expect(tombstone.key).toEqual({ usr_id: id });
     const del = eventsSince(id, email).find((e) => e.op === 'd');
     expect(del?.before).toMatchObject({ usr_id: id, disp_nm: 'Ada After' });

@@ -17,6 +17,7 @@ import { createUserServiceApp } from '../../user-service/app';
 import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-log';
 import type { LogMessage } from '../kafka/event-log';
 import { registerConnectors, defaultConnectUrl } from './register';
+import { until } from '../test/until';
 
 const pgPort = process.env.STRANGLER_PG_PORT ?? '55432';
 const adminUrl = process.env.USER_SERVICE_ADMIN_DATABASE_URL ?? `postgres://postgres@127.0.0.1:${pgPort}/user_service`;
@@ -41,15 +42,6 @@ function schemaFileOf(event: Envelope): string {
   return join(schemasDir, context, `${kebab}.v${event.schemaVersion}.schema.json`);
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the user-service publishes each change as one event matching its published schema', () => {
   const received: { topic: string; key: string; event: Envelope; eventType: string | undefined }[] = [];
@@ -95,13 +87,11 @@ describe('the user-service publishes each change as one event matching its publi
     expect((await call('DELETE', `/api/users/${id}`)).status).toBe(204);
 
     // Debezium creates each topic with its first event; subscribing earlier fails in kafkajs.
-    const deadline = Date.now() + 60_000;
-    let existing = await eventLog.listTopics();
-    while (!topics.every((t) => existing.includes(t))) {
-      if (Date.now() > deadline) throw new Error(`topics missing: ${topics.filter((t) => !existing.includes(t)).join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    let existing: string[] = [];
+    await until('the three event topics', async () => {
       existing = await eventLog.listTopics();
-    }
+      return topics.every((t) => existing.includes(t)) ? true : undefined;
+    }, { everyMs: 250, diagnostics: () => `missing: ${topics.filter((t) => !existing.includes(t)).join(', ')}` });
     const consumer = eventLog.consumer({ groupId: `outbox-test-${randomUUID()}`, topics, fromBeginning: true });
     await consumer.run(async (messages: LogMessage[]) => {
       for (const m of messages) {

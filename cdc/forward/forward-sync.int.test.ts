@@ -9,18 +9,10 @@ import { startCdcWorkers, type CdcWorkers } from '../cdc-workers';
 import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-log';
 import { setStage } from '../ownership/stage-store';
 import { startSyncSandbox, type SyncSandbox } from '../test/sync-sandbox';
+import { until } from '../test/until';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('forward sync: legacy rows become the contexts\' state while legacy owns their writes', () => {
   let sandbox: SyncSandbox;

@@ -14,6 +14,7 @@ import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-lo
 import { spawnForwardWorker, type ForwardWorkerChild } from '../test/forward-worker-child';
 import { startSyncSandbox, type SyncSandbox } from '../test/sync-sandbox';
 import { accountTarget, personaTarget, settingsTarget, type ContextTarget } from './context-targets';
+import { until } from '../test/until';
 import {
   legacyUserToAccount,
   legacyUserToPersona,
@@ -181,15 +182,6 @@ async function streamChanges(legacy: Pool, rows: Map<number, Row[]>): Promise<vo
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, diagnostics = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${diagnostics()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('forward sync killed mid-stream: exactly-once effect on top of at-least-once delivery', () => {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
@@ -271,7 +263,7 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
     await Promise.race([until('half of the changes in Kafka', async () => {
       const [end] = await eventLog.endOffsets(sandbox.usersTopic);
       return end && Number(end.offset) >= changes / 2 ? true : undefined;
-    }, 30_000), writeFailure]);
+    }, { timeoutMs: 30_000 }), writeFailure]);
     const first = await startWorker({ TEST_HOLD_OFFSET_COMMIT_FROM: String(Math.floor(changes / 3)) });
     const held = await Promise.race([first.signal('holding-offset-commit', 60_000), writeFailure]).catch(async (error: Error) => {
       throw new Error(`${error.message}\n(${await outboxCount()} of ${totalEvents} events out)`);
@@ -293,7 +285,7 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
 
     // Second life: killed wherever it is once about two thirds of the events are out.
     const second = await startWorker();
-    await Promise.race([until('two thirds of the events', async () => ((await outboxCount()) >= totalEvents * 0.65 ? true : undefined), 90_000, second.stderrTail), writeFailure]);
+    await Promise.race([until('two thirds of the events', async () => ((await outboxCount()) >= totalEvents * 0.65 ? true : undefined), { timeoutMs: 90_000, diagnostics: second.stderrTail }), writeFailure]);
     await second.kill();
     await expectNothingAppliedFor(500);
     const afterSecondKill = await outboxCount();
@@ -319,7 +311,7 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
         }
       }
       return true;
-    }, 60_000, third.stderrTail);
+    }, { timeoutMs: 60_000, diagnostics: third.stderrTail });
     const convergedAt = Date.now() - started;
 
     const problems: string[] = [];

@@ -3,16 +3,10 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { LogMessage } from './event-log';
 import { KafkajsEventLog, kafkaSettingsFromEnv } from './kafkajs-event-log';
+import { until } from '../test/until';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('kafkajs event log', () => {
   const eventLog = new KafkajsEventLog(kafkaSettingsFromEnv('event-log-test'), logger);
@@ -27,10 +21,10 @@ describe('kafkajs event log', () => {
     const first: LogMessage[] = [];
     const consumer = eventLog.consumer({ groupId, topics: [topic], fromBeginning: true });
     await consumer.run(async (messages) => { first.push(...messages); });
-    await until('the first 50 messages', () => first.length >= 50);
+    await until('the first 50 messages', () => ((() => first.length >= 50)() ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
     // A second publish proves the consumer moved on instead of fetching the handled batch again.
     await eventLog.publish(topic, [{ key: 'k0', value: '50' }]);
-    await until('message 50', () => first.some((m) => m.value?.toString() === '50'));
+    await until('message 50', () => ((() => first.some((m) => m.value?.toString() === '50'))() ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
     await consumer.stop();
 
     expect(first.map((m) => Number(m.value?.toString()))).toEqual(Array.from({ length: 51 }, (_, i) => i));
@@ -40,7 +34,7 @@ describe('kafkajs event log', () => {
     const resumed: LogMessage[] = [];
     const again = eventLog.consumer({ groupId, topics: [topic], fromBeginning: true });
     await again.run(async (messages) => { resumed.push(...messages); });
-    await until('the two new messages', () => resumed.length >= 2);
+    await until('the two new messages', () => ((() => resumed.length >= 2)() ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
     await again.stop();
     expect(resumed.map((m) => m.value?.toString() ?? null)).toEqual(['51', null]);
     expect(resumed[0]?.offset).toBe('51');

@@ -13,18 +13,12 @@ import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-lo
 import type { Context, Stage } from '../ownership/ownership-map';
 import { setStage } from '../ownership/stage-store';
 import { startSyncSandbox, type SyncSandbox } from '../test/sync-sandbox';
+import { until } from '../test/until';
+
+export { until };
 
 export const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 export interface ReverseSyncFixture {
   sandbox: SyncSandbox;

@@ -17,20 +17,15 @@ import { startSyncSandbox, type SyncSandbox } from '../test/sync-sandbox';
 import { isDrifting, type ContextDrift } from './drift';
 import { verifyContexts, type VerifyReport } from './verify-contexts';
 import { recordVerifyRun, registerVerifyDriftGauge } from './verify-runs';
+import { until as untilWithin } from '../test/until';
+
+// Incremental snapshots and the verifier's re-check take longer than one apply: 90 s, as before.
+const until = <T>(what: string, probe: () => Promise<T | undefined>) => untilWithin(what, probe, { timeoutMs: 90_000 });
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 const run = promisify(execFile);
 const ALL: Context[] = ['identity', 'profile', 'preferences'];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 const driftOf = (report: VerifyReport, context: Context): ContextDrift => report.contexts.find((c) => c.context === context)!;
 
