@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { stackUp, stackDown, stackSettings, stackPaths } from '../stack/native-stack';
+import { waitFor } from '../stack/proc';
 import { migrateLegacy } from '../migrations/migrate';
 import { seedLegacyUsers } from '../migrations/legacy/seed/seed-legacy-users';
 import { seedPassword } from '../migrations/legacy/seed/password-pool';
@@ -21,14 +22,6 @@ const step = (n: number, total: number, what: string) => say(`\n[${n}/${total}] 
 
 interface DemoOptions { users: number; keep: boolean }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function startLegacy(databaseUrl: string, port: number, logFile: string): Promise<ChildProcess> {
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'legacy', 'main.ts')], {
@@ -40,8 +33,9 @@ async function startLegacy(databaseUrl: string, port: number, logFile: string): 
   child.stderr?.pipe(log);
   await waitFor('legacy /healthz', async () => {
     if (child.exitCode !== null) throw new Error(`legacy exited with ${child.exitCode}; see ${logFile}`);
-    return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
-  });
+    // Refused connections are expected while it starts; only its exit ends the wait early.
+    return fetch(`http://127.0.0.1:${port}/healthz`).then((res) => res.ok, () => false);
+  }, 60_000);
   return child;
 }
 
@@ -100,7 +94,7 @@ async function demo(options: DemoOptions): Promise<void> {
       await consumer.run(async (messages) => {
         seen ||= messages.some((m) => m.value?.toString().includes(`"disp_nm":"${displayName}"`) ?? false);
       });
-      await waitFor('the change event on legacy.public.users', async () => seen);
+      await waitFor('the change event on legacy.public.users', () => seen, 60_000);
       say('    change event for usr_id 1 arrived on topic legacy.public.users');
     } finally {
       await eventLog.close();
