@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only throughput,lag,backfill] [--lag-rate 1000]
+// npm run bench [-- --quick] [--only steady,throughput,lag,backfill,proxy] [--lag-rate 1000] [--steady-rate 2000]
 // Runs the sync benchmarks in one process against the native stack (started here if it is not up),
 // prints each result as a ratio against its same-run baseline with the raw numbers beside it, and writes
 // everything to bench/results/<timestamp>.json. Everything shares one machine: read ratios, not rates.
@@ -8,13 +8,16 @@ import { join } from 'node:path';
 import { stackStatus, stackUp } from '../stack/native-stack';
 import { backfillBench } from './cdc/backfill.bench';
 import type { BenchOptions, BenchResult } from './cdc/sync-bench-harness';
+import { proxyBench } from './proxy/proxy.bench';
 import { syncLagBench } from './cdc/sync-lag.bench';
-import { syncThroughputBench } from './cdc/sync-throughput.bench';
+import { syncSteadyBench, syncThroughputBench } from './cdc/sync-throughput.bench';
 
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>> = {
+  steady: syncSteadyBench,
   throughput: syncThroughputBench,
   lag: syncLagBench,
   backfill: backfillBench,
+  proxy: proxyBench,
 };
 
 function argument(name: string): string | undefined {
@@ -35,8 +38,13 @@ function describe(result: BenchResult): string {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const only = argument('--only')?.split(',') ?? Object.keys(BENCHMARKS);
-  const lagRate = argument('--lag-rate') === undefined ? undefined : Number(argument('--lag-rate'));
-  if (lagRate !== undefined && !(Number.isInteger(lagRate) && lagRate > 0)) throw new Error('--lag-rate takes a positive whole number of changes per second');
+  const rateArgument = (name: string) => {
+    const rate = argument(name) === undefined ? undefined : Number(argument(name));
+    if (rate !== undefined && !(Number.isInteger(rate) && rate > 0)) throw new Error(`${name} takes a positive whole number of changes per second`);
+    return rate;
+  };
+  const lagRate = rateArgument('--lag-rate');
+  const steadyRate = rateArgument('--steady-rate');
   const unknown = only.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
 
@@ -54,7 +62,7 @@ async function main(): Promise<void> {
   for (const name of only) {
     progress(`--- ${name}`);
     try {
-      const result = await BENCHMARKS[name]!({ quick, ...(lagRate === undefined ? {} : { lagRate }), progress: (line) => progress(`${name}: ${line}`) });
+      const result = await BENCHMARKS[name]!({ quick, ...(lagRate === undefined ? {} : { lagRate }), ...(steadyRate === undefined ? {} : { steadyRate }), progress: (line) => progress(`${name}: ${line}`) });
       results.push(result);
       process.stdout.write(`${describe(result)}\n`);
     } catch (error) {

@@ -1,11 +1,14 @@
 // The operator CLI's grammar: verbs, arguments and their validation, with the work injected, so the
-// grammar is unit-tested without a database. Each verb family registers itself on the program; the
-// proxy's verbs (status, promote, rollback, canary) join the same way.
+// grammar is unit-tested without a database or a network. Each verb family registers itself on the
+// program: the data verbs (verify, resync) and the stage verbs (status, promote, rollback, canary).
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { CONTEXTS, type Context } from '../cdc/ownership/ownership-map';
+import { CONTEXTS, STAGES, type Context, type Stage } from '../cdc/ownership/ownership-map';
 
-/** Exit codes: 0 clean / done, 1 drift found, 2 the command itself failed (usage, unreachable database). */
-export const EXIT = { ok: 0, drift: 1, failed: 2 } as const;
+/**
+ * Exit codes: 0 clean / done, 1 drift found or a promotion refused by its guards, 2 the command itself
+ * failed (usage, unreachable database or admin API, any other refusal).
+ */
+export const EXIT = { ok: 0, drift: 1, refused: 1, failed: 2 } as const;
 
 export interface VerifyRequest {
   readonly contexts: readonly Context[];
@@ -83,15 +86,120 @@ export function registerDataVerbs(program: Command, verbs: DataVerbs, setExitCod
     });
 }
 
+export interface StatusRequest {
+  readonly json: boolean;
+}
+
+export interface PromoteRequest {
+  readonly context: Context;
+  readonly to?: Stage;
+  readonly reason?: string;
+  readonly dryRun: boolean;
+  readonly force: boolean;
+  readonly percent?: number;
+  readonly json: boolean;
+}
+
+export interface RollbackRequest {
+  readonly context: Context;
+  readonly to: Stage;
+  readonly reason?: string;
+  readonly percent?: number;
+  readonly json: boolean;
+}
+
+export interface CanaryRequest {
+  readonly context: Context;
+  readonly percent: number;
+  readonly reason?: string;
+  readonly json: boolean;
+}
+
+/** The stage verbs, which talk to the proxy's admin API; each returns the process's exit code. */
+export interface StageVerbs {
+  status(request: StatusRequest): Promise<number>;
+  promote(request: PromoteRequest): Promise<number>;
+  rollback(request: RollbackRequest): Promise<number>;
+  canary(request: CanaryRequest): Promise<number>;
+}
+
+const stageOption = (flags: string, description: string) => new Option(flags, description).choices(STAGES);
+const percentParser = nonNegativeInteger('percent', 100);
+const percentOption = () => new Option('--percent <percent>', 'canary percentage to start at, when the change enters canary (0-100)').argParser(percentParser);
+const reasonOption = () => new Option('--reason <text>', 'why, for the audit log');
+
+/** Registers `status`, `promote`, `rollback` and `canary`: the operators' hands on the migration stages. */
+export function registerStageVerbs(program: Command, verbs: StageVerbs, setExitCode: (code: number) => void): void {
+  program
+    .command('status')
+    .description('Show each context\'s stage, canary percentage, write hold, sync health and the guards of its next promotion.')
+    .option('--json', 'print the admin API\'s answer as JSON', false)
+    .action(async (options: { json: boolean }) => {
+      setExitCode(await verbs.status({ json: options.json }));
+    });
+
+  const promote = program
+    .command('promote')
+    .description(`Move a context exactly one stage forward (${STAGES.join(' → ')}) if its guards hold; exit 1 when they do not, naming each failed guard.`)
+    .addArgument(contextArgument(true))
+    .addOption(stageOption('--to <stage>', 'the stage expected next; refused if it is not exactly one forward'))
+    .addOption(reasonOption())
+    .option('--dry-run', 'evaluate the guards and show what would change, changing nothing', false)
+    .option('--force', 'proceed although guards fail (needs --reason; audited as forced)', false)
+    .addOption(percentOption())
+    .option('--json', 'print the admin API\'s answer as JSON', false)
+    .action(async (context: Context, options: { to?: Stage; reason?: string; dryRun: boolean; force: boolean; percent?: number; json: boolean }) => {
+      const reason = options.reason?.trim();
+      if (options.force && !reason) promote.error('error: --force needs a --reason, for the audit log', { exitCode: EXIT.failed, code: 'strangler.forceWithoutReason' });
+      setExitCode(
+        await verbs.promote({
+          context,
+          dryRun: options.dryRun,
+          force: options.force,
+          json: options.json,
+          ...(options.to ? { to: options.to } : {}),
+          ...(reason ? { reason } : {}),
+          ...(options.percent !== undefined ? { percent: options.percent } : {}),
+        }),
+      );
+    });
+
+  program
+    .command('rollback')
+    .description('Move a context back to any earlier stage. Leaving writes or retired waits for the reverse sync to drain first.')
+    .addArgument(contextArgument(true))
+    .addOption(stageOption('--to <stage>', 'the earlier stage to return to').makeOptionMandatory())
+    .addOption(reasonOption())
+    .addOption(percentOption())
+    .option('--json', 'print the admin API\'s answer as JSON', false)
+    .action(async (context: Context, options: { to: Stage; reason?: string; percent?: number; json: boolean }) => {
+      const reason = options.reason?.trim();
+      setExitCode(await verbs.rollback({ context, to: options.to, json: options.json, ...(reason ? { reason } : {}), ...(options.percent !== undefined ? { percent: options.percent } : {}) }));
+    });
+
+  program
+    .command('canary')
+    .description('Set the percentage of users the new service serves while the context is in canary (the same users stay in as it rises).')
+    .addArgument(contextArgument(true))
+    .addArgument(new Argument('<percent>', 'integer from 0 to 100').argParser(percentParser))
+    .addOption(reasonOption())
+    .option('--json', 'print the admin API\'s answer as JSON', false)
+    .action(async (context: Context, percent: number, options: { reason?: string; json: boolean }) => {
+      const reason = options.reason?.trim();
+      setExitCode(await verbs.canary({ context, percent, json: options.json, ...(reason ? { reason } : {}) }));
+    });
+}
+
 /** The whole program. Usage errors do not exit the process here: the caller maps them to EXIT.failed. */
-export function buildProgram(verbs: DataVerbs, output: ProgramOutput, setExitCode: (code: number) => void): Command {
+export function buildProgram(verbs: DataVerbs & StageVerbs, output: ProgramOutput, setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name('strangler')
-    .description('Operator CLI of the strangler migration: verify and repair the synced contexts.')
+    .description('Operator CLI of the strangler migration: move contexts through their stages, verify and repair the synced contexts.')
     .configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr })
     .exitOverride()
     .showHelpAfterError();
   // Registered after the settings above, which commander copies into each subcommand when it is created.
+  registerStageVerbs(program, verbs, setExitCode);
   registerDataVerbs(program, verbs, setExitCode);
   return program;
 }

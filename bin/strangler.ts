@@ -3,11 +3,13 @@
 import { CommanderError } from 'commander';
 import { dataVerbs } from './data-verbs';
 import { buildProgram, EXIT } from './program';
+import { stageVerbs } from './stage-verbs';
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const output = { writeOut: (text: string) => process.stdout.write(text), writeErr: (text: string) => process.stderr.write(text) };
-  const program = buildProgram(dataVerbs({ env: process.env, stdout: output.writeOut }), output, (code) => { exitCode = code; });
+  const verbs = { ...dataVerbs({ env: process.env, stdout: output.writeOut }), ...stageVerbs({ env: process.env, stdout: output.writeOut, stderr: output.writeErr }) };
+  const program = buildProgram(verbs, output, (code) => { exitCode = code; });
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -7,11 +7,16 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { CdcConfig } from './config';
 import { DeadLetterSink, DEAD_LETTER_TOPIC } from './dead-letters/dead-letter-sink';
-import { FORWARD_SYNC_GROUP, LEGACY_USERS_TOPIC, startForwardSync } from './forward/forward-sync.worker';
+import { FORWARD_SYNC_GROUP, LEGACY_USERS_PARTITIONS, LEGACY_USERS_TOPIC, startForwardSync } from './forward/forward-sync.worker';
 import { backlogOf } from './health/backlog';
 import { WorkerHealth } from './health/worker-health';
 import type { EventLog, LogConsumer } from './kafka/event-log';
-import { createSyncMetrics } from './metrics/sync-metrics';
+import { createSyncMetrics, type Direction } from './metrics/sync-metrics';
+import { join } from 'node:path';
+import { readConnectorFile } from './connectors/kafka-connect';
+import { connectorsDir } from './connectors/register';
+import { drain, type DrainTarget } from './drain/drain';
+import { syncApiRouter } from './sync-api/sync-api';
 import { registerVerifyDriftGauge } from './verify/verify-runs';
 import { registerParkedEventsGauge } from './reverse/parked-events.gauge';
 import { CONTEXT_EVENT_TOPICS, REVERSE_SYNC_GROUP, startReverseSync } from './reverse/reverse-sync.worker';
@@ -37,6 +42,15 @@ export interface CdcOptions {
   reverseGroup?: string;
   /** The three contexts' event topics (account, profile, preferences). */
   contextEventTopics?: readonly string[];
+  /** The connectors' replication slots, which the drain watches; by default those of cdc/connectors/. */
+  forwardSlot?: string;
+  reverseSlot?: string;
+}
+
+async function slotOf(connectorFile: string): Promise<string> {
+  const slot = (await readConnectorFile(join(connectorsDir, connectorFile))).config['slot.name'];
+  if (typeof slot !== 'string') throw new Error(`${connectorFile} names no slot.name`);
+  return slot;
 }
 
 /** The sync workers and their /healthz and /metrics, wired from injected state. */
@@ -59,7 +73,7 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
   // The topics exist before anyone subscribes: kafkajs refuses to subscribe to a missing one, and an
   // empty legacy table gives Debezium nothing to create it with, nor an empty outbox the router.
   await eventLog.ensureTopics([
-    ...(runForward ? [{ topic: legacyUsersTopic }] : []),
+    ...(runForward ? [{ topic: legacyUsersTopic, partitions: LEGACY_USERS_PARTITIONS }] : []),
     ...(runReverse ? contextEventTopics.map((topic) => ({ topic })) : []),
     { topic: DEAD_LETTER_TOPIC },
   ]);
@@ -78,13 +92,18 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
     consumers.push(await startReverseSync(eventLog, { legacy: pools.legacy, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'reverse' }), clock: () => new Date() }, health, reverseGroup, contextEventTopics));
     workers.push({ health, group: reverseGroup, topics: [...contextEventTopics] });
   }
+  // One measurement at a time, and stop() waits for the one in flight: it must not outlive the event log
+  // its caller is about to disconnect.
+  let measuring: Promise<unknown> | undefined;
   const backlogTimer = setInterval(() => {
-    for (const worker of workers) {
+    if (measuring) return;
+    measuring = Promise.allSettled(workers.map((worker) =>
       backlogOf(eventLog, worker.group, worker.topics).then(
         (backlog) => worker.health.observeBacklog(backlog),
         (error: unknown) => logger.warn({ err: error, worker: worker.health.name }, 'could not measure the backlog'),
-      );
-    }
+      ))).finally(() => {
+      measuring = undefined;
+    });
   }, 2_000);
   backlogTimer.unref();
 
@@ -92,8 +111,23 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
     const reports = workers.map((w) => w.health.report());
     return { healthy: reports.every((r) => r.healthy), workers: reports };
   };
+  const slots = {
+    forward: options.forwardSlot ?? (await slotOf('legacy-users.json')),
+    reverse: options.reverseSlot ?? (await slotOf('user-service-outbox.json')),
+  };
+  const drainTargets: Record<Direction, DrainTarget> = {
+    forward: { source: pools.legacy, slot: slots.forward, group: forwardGroup, topics: [legacyUsersTopic] },
+    reverse: { source: pools.userService, slot: slots.reverse, group: reverseGroup, topics: [...contextEventTopics] },
+  };
   const app = express();
   app.disable('x-powered-by');
+  app.use(syncApiRouter({
+    userService: pools.userService,
+    legacy: pools.legacy,
+    token: config.STRANGLER_ADMIN_TOKEN,
+    drain: (direction, timeoutMs) => drain(drainTargets[direction], eventLog, { timeoutMs }),
+    logger: logger.child({ component: 'sync-api' }),
+  }));
   app.get('/healthz', (_req, res) => {
     const report = health();
     res.status(report.healthy ? 200 : 503).json({ status: report.healthy ? 'ok' : 'unhealthy', workers: report.workers });
@@ -109,6 +143,7 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
     health,
     async stop() {
       clearInterval(backlogTimer);
+      await measuring;
       await Promise.allSettled(consumers.map((c) => c.stop()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

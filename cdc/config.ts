@@ -18,6 +18,8 @@ const environment = z.object({
   STRANGLER_CONNECT_URL: z.url().default('http://127.0.0.1:28083'),
   // How long events may wait with no progress before /healthz calls a worker stalled.
   CDC_STALL_AFTER_MS: z.coerce.number().int().positive().default(30_000),
+  // The operators' token (the proxy's admin API uses the same): required to drain a sync direction.
+  STRANGLER_ADMIN_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -36,15 +36,17 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('up')
     .description('start whatever is not running and wait until everything is ready')
-    .action(async () => {
-      const r = await stackUp({ logger: log });
+    .option('--with-prometheus', 'also run Prometheus on 127.0.0.1:29090, scraping every service (env STRANGLER_PROMETHEUS=1)')
+    .action(async (o: { withPrometheus?: boolean }) => {
+      const r = await stackUp({ logger: log, ...(o.withPrometheus ? { prometheus: true } : {}) });
       const fmt = (c: { pid: number; started: boolean }) => `pid ${c.pid}${c.started ? ' (started)' : ' (already running)'}`;
-      log.info(`postgres ${fmt(r.postgres)}, kafka ${fmt(r.kafka)}, connect ${fmt(r.connect)}; ready in ${r.seconds}s`);
+      const prometheus = r.prometheus ? `, prometheus ${fmt(r.prometheus)} at ${r.prometheus.url}` : '';
+      log.info(`postgres ${fmt(r.postgres)}, kafka ${fmt(r.kafka)}, connect ${fmt(r.connect)}${prometheus}; ready in ${r.seconds}s`);
     });
 
   program
     .command('down')
-    .description('stop Connect, the broker and PostgreSQL; keeps data unless --purge')
+    .description('stop Prometheus (if it runs), Connect, the broker and PostgreSQL; keeps data unless --purge')
     .option('--purge', 'also delete data, configs and logs (keeps downloaded jars)')
     .option('--all', 'with --purge: delete the whole stack folder, jars included')
     .action(async (o: { purge?: boolean; all?: boolean }) => {

@@ -11,10 +11,12 @@ import { brokerPid, ensureBroker, stopBroker } from './kafka';
 import { createStackLogger, type Logger } from './log';
 import { type JarVersions, ensureJars, installedJars } from './maven';
 import { ensurePostgres, postgresState, stopPostgres } from './postgres';
+import { ensurePrometheus, prometheusPid, prometheusReady, prometheusUrl, stopPrometheusProcess } from './prometheus';
 import { canConnect, cmdline, isAlive, listeners, readPidFile, removeFile, waitFor } from './proc';
 import { type StackSettings, readStackSettings, stackPaths } from './settings';
 
 export { readStackSettings, stackPaths, type StackSettings } from './settings';
+export { prometheusUrl } from './prometheus';
 export { POSTGRES_CONNECTOR_CLASS, CONNECT_GROUP_ID, CONNECT_TOPICS, type ConnectorState } from './connect';
 
 /** Settings from the environment at import time; pass your own to the functions to override. */
@@ -25,7 +27,7 @@ export interface StackOptions {
   logger?: Logger;
 }
 
-export type ComponentName = 'postgres' | 'kafka' | 'connect';
+export type ComponentName = 'postgres' | 'kafka' | 'connect' | 'prometheus';
 
 export interface ComponentStart {
   pid: number;
@@ -37,8 +39,20 @@ export interface StackUpResult {
   postgres: ComponentStart;
   kafka: ComponentStart;
   connect: ComponentStart;
+  /** Present when Prometheus was asked for (option or STRANGLER_PROMETHEUS=1). */
+  prometheus?: PrometheusStart;
   versions: JarVersions;
   seconds: number;
+}
+
+export interface PrometheusStart extends ComponentStart {
+  /** Base URL of its HTTP API, e.g. http://127.0.0.1:29090 */
+  url: string;
+}
+
+export interface StackUpOptions extends StackOptions {
+  /** Also start Prometheus (default: settings.prometheus.enabled, i.e. STRANGLER_PROMETHEUS=1). */
+  prometheus?: boolean;
 }
 
 export interface ComponentStatus {
@@ -101,7 +115,7 @@ async function withLock<T>(s: StackSettings, log: Logger, fn: () => Promise<T>):
  * Starts whatever part of the stack is not running (fetching jars first if needed) and waits until
  * every part is ready. Calling it while everything runs is a cheap no-op returning the same pids.
  */
-export async function stackUp(opts?: StackOptions): Promise<StackUpResult> {
+export async function stackUp(opts?: StackUpOptions): Promise<StackUpResult> {
   const { s, log } = resolve(opts);
   const started = Date.now();
   const p = stackPaths(s);
@@ -119,15 +133,35 @@ export async function stackUp(opts?: StackOptions): Promise<StackUpResult> {
       ensureBroker(s, log).then(async (kafka) => ({ kafka, connect: await ensureConnect(s, log) })),
     ]);
     if (pg.status === 'fulfilled' && kafkaAndConnect.status === 'fulfilled') {
-      const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
-      log.info({ seconds }, 'stack is up');
-      return { postgres: pg.value, ...kafkaAndConnect.value, versions, seconds };
+      const result: StackUpResult = { postgres: pg.value, ...kafkaAndConnect.value, versions, seconds: 0 };
+      if (opts?.prometheus ?? s.prometheus.enabled) result.prometheus = { ...(await ensurePrometheus(s, log)), url: prometheusUrl(s) };
+      result.seconds = Number(((Date.now() - started) / 1000).toFixed(1));
+      log.info({ seconds: result.seconds }, 'stack is up');
+      return result;
     }
     // Report every failure: a port clash on PG and on Kafka at once should not take two attempts to find.
     const failures = [pg, kafkaAndConnect].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failures.length === 1) throw failures[0];
     throw new Error(failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n'));
   });
+}
+
+/**
+ * Starts this stack's Prometheus (Debian's /usr/bin/prometheus) on 127.0.0.1:29090 with
+ * observability/prometheus/prometheus.yml, unless it runs already, and waits for /-/ready.
+ * Independent of the rest of the stack: it scrapes whatever answers and records the others as down.
+ */
+export async function startPrometheus(opts?: StackOptions): Promise<PrometheusStart> {
+  const { s, log } = resolve(opts);
+  fs.mkdirSync(stackPaths(s).run, { recursive: true });
+  return withLock(s, log, async () => ({ ...(await ensurePrometheus(s, log)), url: prometheusUrl(s) }));
+}
+
+/** Stops this stack's Prometheus if it runs (its data stays in the stack folder). */
+export async function stopPrometheus(opts?: StackOptions): Promise<void> {
+  const { s, log } = resolve(opts);
+  if (!fs.existsSync(s.stackDir)) return;
+  await withLock(s, log, () => stopPrometheusProcess(s, log));
 }
 
 export interface StackDownOptions extends StackOptions {
@@ -145,6 +179,7 @@ export async function stackDown(opts?: StackDownOptions): Promise<void> {
   const { s, log } = resolve(opts);
   const p = stackPaths(s);
   const stop = async () => {
+    await stopPrometheusProcess(s, log);
     // Order matters: Connect flushes offsets to the broker and closes its replication slots in PG.
     await stopConnect(s, log);
     await stopBroker(s, log);
@@ -153,9 +188,9 @@ export async function stackDown(opts?: StackDownOptions): Promise<void> {
     // were configured to use) is reported but does not fail `down`; anything else still listening does.
     const ours = (pid: number) => {
       const args = cmdline(pid);
-      return args.length === 0 || args.includes(`-Dstrangler.stack.dir=${s.stackDir}`) || args.some((a) => a.includes(p.pgData));
+      return args.length === 0 || args.includes(`-Dstrangler.stack.dir=${s.stackDir}`) || args.some((a) => a.includes(p.pgData) || a.includes(p.prometheusData));
     };
-    const ports = [...new Set([s.connectPort, s.kafkaPort, s.controllerPort, s.pgPort])];
+    const ports = [...new Set([s.prometheus.port, s.connectPort, s.kafkaPort, s.controllerPort, s.pgPort])];
     const busy = async () => {
       const held: Array<{ port: number; pids: number[]; foreign: boolean }> = [];
       for (const port of ports) {
@@ -201,9 +236,11 @@ export async function stackStatus(opts?: { settings?: StackSettings }): Promise<
   const pg = postgresState(s);
   const kPid = brokerPid(s);
   const cPid = connectPid(s);
-  const [kafkaReady, connectReady] = await Promise.all([
+  const pPid = prometheusPid(s);
+  const [kafkaReady, connectReady, prometheusUp] = await Promise.all([
     kPid !== undefined ? canConnect(s.kafkaPort) : Promise.resolve(false),
     cPid !== undefined ? postgresPluginListed(s) : Promise.resolve(false),
+    pPid !== undefined ? prometheusReady(s) : Promise.resolve(false),
   ]);
   const comp = (name: ComponentName, pid: number | undefined, ready: boolean, port: number): ComponentStatus => {
     const c: ComponentStatus = { name, up: pid !== undefined && ready, state: pid === undefined ? 'down' : ready ? 'up' : 'starting', port };
@@ -215,6 +252,8 @@ export async function stackStatus(opts?: { settings?: StackSettings }): Promise<
     comp('kafka', kPid, kafkaReady, s.kafkaPort),
     comp('connect', cPid, connectReady, s.connectPort),
   ];
+  // Prometheus is optional: listed (and required for allUp) only when it runs or was asked for.
+  if (pPid !== undefined || s.prometheus.enabled) components.push(comp('prometheus', pPid, prometheusUp, s.prometheus.port));
   const status: StackStatus = { allUp: components.every((c) => c.up), stackDir: s.stackDir, components };
   if (connectReady) {
     const connectors = await listConnectors(s);

@@ -11,6 +11,8 @@ export interface StackSettings {
   kafkaPort: number;
   controllerPort: number;
   connectPort: number;
+  /** Prometheus (Debian's package), started only when asked: `stack:up --with-prometheus` or STRANGLER_PROMETHEUS=1. */
+  prometheus: { enabled: boolean; port: number; bin: string; configFile: string };
   kafkaHeapOpts: string;
   connectHeapOpts: string;
   /** GC and other JVM flags shared by broker and Connect. */
@@ -26,10 +28,10 @@ export interface StackSettings {
   };
   databases: string[];
   /** Readiness deadlines, ms. */
-  timeouts: { postgres: number; broker: number; connect: number; stop: number; maven: number };
+  timeouts: { postgres: number; broker: number; connect: number; prometheus: number; stop: number; maven: number };
 }
 
-export const DEFAULT_STACK_PORTS = { pg: 55432, kafka: 29092, controller: 29093, connect: 28083 } as const;
+export const DEFAULT_STACK_PORTS = { pg: 55432, kafka: 29092, controller: 29093, connect: 28083, prometheus: 29090 } as const;
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -60,6 +62,13 @@ export function readStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
     kafkaPort: intFromEnv(env, 'STRANGLER_KAFKA_PORT', DEFAULT_STACK_PORTS.kafka),
     controllerPort: intFromEnv(env, 'STRANGLER_KAFKA_CONTROLLER_PORT', DEFAULT_STACK_PORTS.controller),
     connectPort: intFromEnv(env, 'STRANGLER_CONNECT_PORT', DEFAULT_STACK_PORTS.connect),
+    prometheus: {
+      enabled: ['1', 'true', 'yes'].includes((env.STRANGLER_PROMETHEUS ?? '').trim().toLowerCase()),
+      port: intFromEnv(env, 'STRANGLER_PROMETHEUS_PORT', DEFAULT_STACK_PORTS.prometheus),
+      bin: strFromEnv(env, 'STRANGLER_PROMETHEUS_BIN', '/usr/bin/prometheus'),
+      // Scrapes every process of the native stack on its contract port (observability/README.md).
+      configFile: path.resolve(strFromEnv(env, 'STRANGLER_PROMETHEUS_CONFIG', path.join(repoRoot, 'observability', 'prometheus', 'prometheus.yml'))),
+    },
     kafkaHeapOpts: strFromEnv(env, 'STRANGLER_KAFKA_HEAP_OPTS', '-Xms512m -Xmx1g'),
     connectHeapOpts: strFromEnv(env, 'STRANGLER_CONNECT_HEAP_OPTS', '-Xms512m -Xmx1g'),
     // Serial GC: three JVM-ish processes plus Postgres and Node share 2 cores, so parallel GC threads
@@ -76,7 +85,7 @@ export function readStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
       STRANGLER_CDC_DB_PASSWORD: env.STRANGLER_CDC_DB_PASSWORD ?? '',
     },
     databases: ['legacy', 'user_service', 'strangler'],
-    timeouts: { postgres: 30_000, broker: 90_000, connect: 120_000, stop: 30_000, maven: 600_000 },
+    timeouts: { postgres: 30_000, broker: 90_000, connect: 120_000, prometheus: 60_000, stop: 30_000, maven: 600_000 },
   };
 }
 
@@ -106,6 +115,9 @@ export function stackPaths(s: StackSettings) {
     mavenLog: path.join(d, 'logs', 'maven.log'),
     formatLog: path.join(d, 'logs', 'kafka-storage-format.log'),
     jestMarker: path.join(d, 'run', 'started-by-jest'),
+    prometheusData: path.join(d, 'prometheus'),
+    prometheusLog: path.join(d, 'logs', 'prometheus.log'),
+    prometheusPid: path.join(d, 'run', 'prometheus.pid'),
   };
 }
 

@@ -19,6 +19,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Changes per second for the lag benchmark (default 1,000, the rate). */
   lagRate?: number;
+  /** Changes per second for the steady apply-vs-produce benchmark (default 2,000). */
+  steadyRate?: number;
   /** One progress line on stdout. */
   progress(line: string): void;
 }

@@ -77,7 +77,8 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
     }, { timeoutMs: 60_000, everyMs: 200 });
     const histogram = bench.registry.getSingleMetric('strangler_cdc_lag_seconds') as Histogram<'direction'>;
     const bucketsBefore = await lagBuckets(histogram);
-    const appliedBefore = (await bench.userService.query<{ max: string }>('SELECT coalesce(max(kafka_offset), -1)::text AS max FROM sync.forward_positions')).rows[0]!.max;
+    // applied_at, not the Kafka offset: offsets only order the changes of one partition.
+    const appliedBefore = (await bench.userService.query<{ max: string }>("SELECT coalesce(max(applied_at), '-infinity')::text AS max FROM sync.forward_positions")).rows[0]!.max;
 
     const ackedAt = new Map<number, number>();
     const seenAt = new Map<number, number>();
@@ -86,13 +87,15 @@ export async function syncLagBench(options: BenchOptions): Promise<BenchResult> 
     const poller = (async () => {
       while (polling) {
         const next = sleep(POLL_EVERY_MS);
-        const { rows } = await bench.userService.query<{ usr_id: string; kafka_offset: string }>(
-          'SELECT usr_id, kafka_offset FROM sync.forward_positions WHERE kafka_offset > $1', [newest]);
+        // applied_at is stamped before its transaction commits, and the partitions' transactions commit in
+        // any order: look back a few seconds behind the newest one seen; the seen map keeps the first sighting.
+        const { rows } = await bench.userService.query<{ usr_id: string; applied_at: string }>(
+          "SELECT usr_id, applied_at::text AS applied_at FROM sync.forward_positions WHERE applied_at > $2::timestamptz AND applied_at >= $1::timestamptz - interval '5 seconds' ORDER BY applied_at", [newest, appliedBefore]);
         const now = performance.now();
         for (const row of rows) {
           if (Number(row.usr_id) <= changes && !seenAt.has(Number(row.usr_id))) seenAt.set(Number(row.usr_id), now);
-          if (BigInt(row.kafka_offset) > BigInt(newest)) newest = row.kafka_offset;
         }
+        if (rows.length > 0) newest = rows[rows.length - 1]!.applied_at;
         await next;
       }
     })();

@@ -45,8 +45,25 @@ export type Theme = (typeof THEMES)[number];
 const POSIX_SHAPED_TAG = /^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$/;
 export const MAX_LOCALE_LENGTH = 10;
 
+/**
+ * Intl's answers cost microseconds each (a DateTimeFormat built per call), and a sync asks them for every
+ * row of every batch about a few hundred distinct values: remember them, up to a bound.
+ */
+function remembered<R>(answer: (input: string) => R, capacity = 10_000): (input: string) => R {
+  const known = new Map<string, R>();
+  return (input) => {
+    if (known.has(input)) return known.get(input) as R;
+    const result = answer(input);
+    if (known.size >= capacity) known.clear();
+    known.set(input, result);
+    return result;
+  };
+}
+
 /** The canonical BCP 47 form the preferences context stores (`EN-us` -> `en-US`, `iw-IL` -> `he-IL`), or undefined. */
-export function canonicalLocale(tag: string): string | undefined {
+export const canonicalLocale = remembered(canonicalLocaleOf);
+
+function canonicalLocaleOf(tag: string): string | undefined {
   let canonical: string | undefined;
   try {
     canonical = Intl.getCanonicalLocales(tag)[0];
@@ -62,7 +79,9 @@ const SUPPORTED_TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
 const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 export const MAX_TIME_ZONE_LENGTH = 64;
 
-function intlAcceptsZone(name: string): boolean {
+const intlAcceptsZone = remembered(intlAcceptsZoneOf);
+
+function intlAcceptsZoneOf(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
     return true;

@@ -3,8 +3,9 @@
 // must still take effect exactly once in each context: final state, version, one outbox event per change,
 // in order. The first kill lands where at-least-once delivery bites: after a large batch's transaction
 // committed and before its Kafka offset did, so the next life gets the batch again and only the positions
-// (sync.forward_positions) keep older changes from being applied over newer ones. The second kill lands
-// wherever the worker happens to be, usually inside a batch's transaction. Each restart waits out the dead
+// (sync.forward_positions) keep older changes from being applied over newer ones. The capture topic has
+// several partitions, applied side by side: the second life, on small batches, kills itself inside its sixth
+// batch's transaction while the other partitions' batches are in flight. Each restart waits out the dead
 // member's session timeout (kafkajs' default, 30 s) before the group rebalances: most of the run time.
 import { isDeepStrictEqual } from 'node:util';
 import { Pool } from 'pg';
@@ -14,6 +15,7 @@ import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-lo
 import { spawnForwardWorker, type ForwardWorkerChild } from '../test/forward-worker-child';
 import { startSyncSandbox, type SyncSandbox } from '../test/sync-sandbox';
 import { accountTarget, personaTarget, settingsTarget, type ContextTarget } from './context-targets';
+import { LEGACY_USERS_PARTITIONS } from './forward-sync.worker';
 import { until } from '../test/until';
 import {
   legacyUserToAccount,
@@ -170,6 +172,7 @@ async function streamChanges(legacy: Pool, rows: Map<number, Row[]>): Promise<vo
   }));
   // Rounds run one after another, so each user's updates reach the table in the model's order.
   for (let update = 1; update <= UPDATES_PER_USER; update++) {
+    // Load shaping, not a wait for a condition: a round takes at least this long, so the stream outlives the first kill.
     const paced = new Promise((resolve) => setTimeout(resolve, ROUND_INTERVAL_MS));
     await Promise.all([paced, ...chunks(ids, USERS_PER_TRANSACTION).map((group) => {
       const { sql, parameters } = valuesList(group.map((id) => rows.get(id)![update]!));
@@ -212,7 +215,11 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
     Number((await userService.query<{ n: string }>(
       'SELECT (SELECT count(*) FROM identity.outbox) + (SELECT count(*) FROM profile.outbox) + (SELECT count(*) FROM preferences.outbox) AS n',
     )).rows[0]!.n);
-  /** A dead worker applies nothing more, although changes keep coming (no orphaned grandchild consuming). */
+  /**
+   * A dead worker applies nothing more, although changes keep coming (no orphaned grandchild consuming). An
+   * absence has no condition to poll for: it can only be watched for a while. kill() has already waited for
+   * every process of the group to be gone; this window catches one that escaped it.
+   */
   const expectNothingAppliedFor = async (ms: number) => {
     const before = await outboxCount();
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -226,7 +233,7 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
     userService = new Pool({ connectionString: sandbox.admin.userService, max: 2 });
     control = new Pool({ connectionString: sandbox.admin.control, max: 1 });
     // As the worker does at start; the test reads the topic's end before the first worker runs.
-    await eventLog.ensureTopics([{ topic: sandbox.usersTopic }]);
+    await eventLog.ensureTopics([{ topic: sandbox.usersTopic, partitions: LEGACY_USERS_PARTITIONS }]);
   });
 
   afterAll(async () => {
@@ -259,33 +266,36 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
     writeFailure.catch(() => undefined);
 
     // First life: starts behind (so that its batches are large, several changes per user each) and dies
-    // holding the batch that reaches a third of the changes: applied, its offset not committed.
+    // holding the batch that reaches a third of its partition's share of the changes: applied, its offset
+    // not committed.
     await Promise.race([until('half of the changes in Kafka', async () => {
-      const [end] = await eventLog.endOffsets(sandbox.usersTopic);
-      return end && Number(end.offset) >= changes / 2 ? true : undefined;
+      const ends = await eventLog.endOffsets(sandbox.usersTopic);
+      return ends.reduce((sum, end) => sum + Number(end.offset), 0) >= changes / 2 ? true : undefined;
     }, { timeoutMs: 30_000 }), writeFailure]);
-    const first = await startWorker({ TEST_HOLD_OFFSET_COMMIT_FROM: String(Math.floor(changes / 3)) });
+    const first = await startWorker({ TEST_HOLD_OFFSET_COMMIT_FROM: String(Math.floor(changes / 3 / LEGACY_USERS_PARTITIONS)) });
     const held = await Promise.race([first.signal('holding-offset-commit', 60_000), writeFailure]).catch(async (error: Error) => {
       throw new Error(`${error.message}\n(${await outboxCount()} of ${totalEvents} events out)`);
     });
     await first.kill();
-    const [committed] = await eventLog.committedOffsets(group, sandbox.usersTopic);
-    const newestApplied = (await userService.query<{ max: string }>('SELECT max(kafka_offset) AS max FROM sync.forward_positions')).rows[0]!.max;
+    const committed = (await eventLog.committedOffsets(group, sandbox.usersTopic)).find((p) => p.partition === held.partition);
+    const newestApplied = (await userService.query<{ max: string }>('SELECT max(kafka_offset) AS max FROM sync.forward_positions WHERE kafka_partition = $1', [held.partition])).rows[0]!.max;
     // The database is ahead of the group's committed offset: the next life gets this batch again.
     expect(BigInt(newestApplied)).toBe(BigInt(held.last as string));
     expect(BigInt(committed!.offset)).toBeLessThanOrEqual(BigInt(held.first as string));
-    // Every user changes once per round of USERS changes: a batch this long holds several changes of most
-    // users, so applying it again would apply older changes over newer ones unless the positions refuse them.
-    expect(Number(held.last) - Number(held.first) + 1).toBeGreaterThanOrEqual(2 * USERS);
+    // Every user changes once per round of USERS changes, in its own partition: a batch this long holds
+    // several changes of most of its users, so applying it again would apply older changes over newer ones
+    // unless the positions refuse them.
+    expect(Number(held.last) - Number(held.first) + 1).toBeGreaterThanOrEqual((2 * USERS) / LEGACY_USERS_PARTITIONS);
     await expectNothingAppliedFor(1_000);
     const afterFirstKill = await outboxCount();
     expect(afterFirstKill).toBeGreaterThan(0);
     expect(afterFirstKill).toBeLessThan(totalEvents);
     const firstKillAt = Date.now() - started;
 
-    // Second life: killed wherever it is once about two thirds of the events are out.
-    const second = await startWorker();
-    await Promise.race([until('two thirds of the events', async () => ((await outboxCount()) >= totalEvents * 0.65 ? true : undefined), { timeoutMs: 90_000, diagnostics: second.stderrTail }), writeFailure]);
+    // Second life: small batches; it kills itself inside its sixth, with earlier ones committed and the other
+    // partitions' batches in flight. (Killing it after a large batch could find every partition done already.)
+    const second = await startWorker({ TEST_KILL_INSIDE_BATCH: '6', TEST_FETCH_MAX_BYTES: String(64 * 1024) });
+    await Promise.race([second.signal('killing-itself', 90_000), writeFailure]);
     await second.kill();
     await expectNothingAppliedFor(500);
     const afterSecondKill = await outboxCount();

@@ -37,3 +37,13 @@ test('an idle worker with nothing to do stays healthy however long it waits', ()
 test('a worker still starting is not yet healthy', () => {
   expect(new WorkerHealth('forward', 30_000).report()).toMatchObject({ healthy: false, state: 'starting' });
 });
+
+test('caught-up-worker-not-behind: the lag the guards read is 0 once nothing waits, whatever the last event\'s age', () => {
+  const health = new WorkerHealth('forward', 30_000);
+  health.running();
+  health.progressed(320);
+  health.observeBacklog(40);
+  expect(health.report().lastLagSeconds).toBe(320);
+  health.observeBacklog(0);
+  expect(health.report().lastLagSeconds).toBe(0);
+});

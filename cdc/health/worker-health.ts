@@ -11,12 +11,19 @@ export interface WorkerReport {
   /** Events on the topics that the worker's group has not committed yet. */
   backlog: number | null;
   lastProgressAt: string | null;
+  /**
+   * How far behind the worker is, for the proxy's guards: 0 while nothing waits for it, otherwise the lag
+   * (source commit to applied) of the newest event it applied; null before it has measured either.
+   * A caught-up worker is not "behind" by the age of the last change it happened to see.
+   */
+  lastLagSeconds: number | null;
   reason?: string;
 }
 
 export class WorkerHealth {
   private state: WorkerState = 'starting';
   private lastProgress: number | null = null;
+  private lastLagSeconds: number | null = null;
   private crashReason: string | undefined;
   private backlog: number | null = null;
   private backlogSince: number | null = null;
@@ -31,8 +38,10 @@ export class WorkerHealth {
     this.state = 'running';
   }
 
-  progressed(): void {
+  /** A batch was applied; `lagSeconds` is its newest applied event's lag, null when it applied none. */
+  progressed(lagSeconds: number | null = null): void {
     this.lastProgress = this.now();
+    if (lagSeconds !== null) this.lastLagSeconds = lagSeconds;
   }
 
   crashed(error: Error): void {
@@ -48,7 +57,7 @@ export class WorkerHealth {
   }
 
   report(): WorkerReport {
-    const base = { name: this.name, state: this.state, backlog: this.backlog, lastProgressAt: this.lastProgress === null ? null : new Date(this.lastProgress).toISOString() };
+    const base = { name: this.name, state: this.state, backlog: this.backlog, lastProgressAt: this.lastProgress === null ? null : new Date(this.lastProgress).toISOString(), lastLagSeconds: this.backlog === 0 ? 0 : this.lastLagSeconds };
     if (this.state === 'crashed') return { ...base, healthy: false, reason: `consumer crashed: ${this.crashReason}` };
     const waitingSince = this.backlogSince === null ? null : Math.max(this.backlogSince, this.lastProgress ?? 0);
     if (this.state === 'running' && waitingSince !== null && this.now() - waitingSince > this.stallAfterMs) {

@@ -20,6 +20,11 @@ export interface Subscription {
   topics: (string | RegExp)[];
   /** Where a group with no committed offset starts. */
   fromBeginning: boolean;
+  /**
+   * How many partitions' batches the handler may be given at once (default 1). Only for a handler whose
+   * batches of different partitions never touch the same rows, e.g. a topic keyed by the row's id.
+   */
+  concurrentPartitions?: number;
 }
 
 /**
@@ -51,4 +56,15 @@ export interface EventLog {
   /** The next offset to be written per partition (the end of the log). */
   endOffsets(topic: string): Promise<{ partition: number; offset: string }[]>;
   close(): Promise<void>;
+}
+
+/**
+ * Tearing down what the pipeline created, for a tool that owns the whole pipeline (the demo's clean slate).
+ * Kept apart from EventLog so the sync code, and wrappers of it, never need to offer deletion.
+ */
+export interface EventLogTeardown {
+  /** Deletes the topics that exist (others are ignored) and returns once the broker no longer lists them. */
+  deleteTopics(topics: string[]): Promise<void>;
+  /** Deletes the consumer groups that exist (others are ignored); a group with live members is refused. */
+  deleteGroups(groups: string[]): Promise<void>;
 }

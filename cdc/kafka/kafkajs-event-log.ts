@@ -1,10 +1,15 @@
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer, type Admin, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { BatchHandler, EventLog, LogConsumer, LogMessage, OutgoingMessage, Subscription } from './event-log';
+import type { BatchHandler, EventLog, EventLogTeardown, LogConsumer, LogMessage, OutgoingMessage, Subscription } from './event-log';
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  /**
+   * Largest fetch per partition, which bounds a batch. Large by default: the forward apply's cost is per
+   * batch, not per event. Crash tests make it small to have many batches to die between.
+   */
+  maxBytesPerPartition?: number;
 }
 
 export const kafkaSettingsFromEnv = (clientId: string): KafkaSettings => ({
@@ -52,6 +57,7 @@ class KafkajsConsumer implements LogConsumer {
     await this.consumer.subscribe({ topics: this.subscription.topics, fromBeginning: this.subscription.fromBeginning });
     await this.consumer.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: this.subscription.concurrentPartitions ?? 1,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
@@ -72,18 +78,26 @@ class KafkajsConsumer implements LogConsumer {
   }
 }
 
-export class KafkajsEventLog implements EventLog {
+export class KafkajsEventLog implements EventLog, EventLogTeardown {
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
   private admin: Promise<Admin> | undefined;
   private readonly consumers: LogConsumer[] = [];
 
+  private readonly maxBytesPerPartition: number;
+
   constructor(settings: KafkaSettings, private readonly logger: Logger) {
+    this.maxBytesPerPartition = settings.maxBytesPerPartition ?? 8 * 1024 * 1024;
     this.kafka = new Kafka({ clientId: settings.clientId, brokers: settings.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger) });
   }
 
   consumer(subscription: Subscription): LogConsumer {
-    const consumer = new KafkajsConsumer(this.kafka.consumer({ groupId: subscription.groupId, maxWaitTimeInMs: 250 }), subscription, this.logger);
+    const consumer = new KafkajsConsumer(this.kafka.consumer({
+      groupId: subscription.groupId,
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: this.maxBytesPerPartition,
+      maxBytes: 32 * 1024 * 1024,
+    }), subscription, this.logger);
     this.consumers.push(consumer);
     return consumer;
   }
@@ -123,18 +137,58 @@ export class KafkajsEventLog implements EventLog {
 
   async committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
     const admin = await this.connectedAdmin();
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [entry] = await whileRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
   }
 
   async endOffsets(topic: string): Promise<{ partition: number; offset: string }[]> {
     const admin = await this.connectedAdmin();
-    return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high }));
+    return (await whileRetriable(() => admin.fetchTopicOffsets(topic))).map((p) => ({ partition: p.partition, offset: p.high }));
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    const admin = await this.connectedAdmin();
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length === 0) return;
+    await admin.deleteTopics({ topics: present, timeout: 30_000 });
+    // Deletion is asynchronous on the broker: a topic still listed would make the next ensureTopics skip
+    // a topic that then disappears under its subscriber.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const listed = new Set(await admin.listTopics());
+      if (!present.some((t) => listed.has(t))) return;
+      if (Date.now() > deadline) throw new Error(`topics still listed 60 s after deletion: ${present.filter((t) => listed.has(t)).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  async deleteGroups(groups: string[]): Promise<void> {
+    const admin = await this.connectedAdmin();
+    const existing = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
+    const present = groups.filter((g) => existing.has(g));
+    if (present.length === 0) return;
+    await admin.deleteGroups(present);
   }
 
   async close(): Promise<void> {
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.producer?.disconnect();
     if (this.admin) await (await this.admin.catch(() => undefined))?.disconnect();
+  }
+}
+
+/**
+ * Right after a topic is created (by us or by Debezium) its partitions may not have a leader yet, and the
+ * admin calls fail with a retriable "not the leader" that kafkajs' admin does not retry by itself.
+ */
+async function whileRetriable<T>(call: () => Promise<T>, attempts = 25, pauseMs = 200): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
   }
 }

@@ -43,7 +43,12 @@ interface Tally {
  * version. The Kafka offsets are committed by the caller only after this resolves, so a crash anywhere
  * means the batch comes again and the positions refuse what was already applied.
  */
-export async function applyContextEvents(messages: LogMessage[], deps: ReverseSyncDependencies): Promise<void> {
+/** What a batch tells the worker's health: the source-to-applied lag of its newest applied event. */
+export interface AppliedBatch {
+  lagSeconds: number | null;
+}
+
+export async function applyContextEvents(messages: LogMessage[], deps: ReverseSyncDependencies): Promise<AppliedBatch> {
   const ownership = ownershipOf(await readStages(deps.control));
   const tally: Tally = { counts: [], applied: [] };
   const client = await deps.legacy.connect();
@@ -61,11 +66,14 @@ export async function applyContextEvents(messages: LogMessage[], deps: ReverseSy
   }
   for (const { context, outcome } of tally.counts) deps.metrics.events.inc({ direction: 'reverse', context, outcome });
   const now = deps.clock().getTime();
+  let lagSeconds: number | null = null;
   for (const { occurredAt, offset } of tally.applied) {
-    deps.metrics.lag.observe({ direction: 'reverse' }, Math.max(0, now - occurredAt.getTime()) / 1000);
+    lagSeconds = Math.max(0, now - occurredAt.getTime()) / 1000;
+    deps.metrics.lag.observe({ direction: 'reverse' }, lagSeconds);
     deps.metrics.lastAppliedPosition.set({ direction: 'reverse' }, Number(offset));
   }
   if (tally.applied.length > 0) deps.metrics.lastAppliedAt.set({ direction: 'reverse' }, now / 1000);
+  return { lagSeconds };
 }
 
 // The router names each topic after the aggregate (cdc/connectors/user-service-outbox.json); an event too

@@ -20,8 +20,8 @@ export async function startReverseSync(
   const consumer = eventLog.consumer({ groupId, topics: [...topics], fromBeginning: true });
   consumer.onCrash((error) => health.crashed(error));
   await consumer.run(async (messages) => {
-    await applyContextEvents(messages, deps);
-    health.progressed();
+    const { lagSeconds } = await applyContextEvents(messages, deps);
+    health.progressed(lagSeconds);
   });
   health.running();
   return consumer;

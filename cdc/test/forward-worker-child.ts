@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { until } from './until';
 
 const root = join(__dirname, '..', '..');
 
@@ -49,7 +50,9 @@ export function spawnForwardWorker(env: Record<string, string>): ForwardWorkerCh
     listeners.forEach((listener) => listener());
   });
   const exit = once(child, 'exit');
-  void exit.then(() => {
+  // 'close', not 'exit': only once stderr is drained can "exited before signalling" be told apart from a
+  // signal line still in the pipe (a worker that logs its signal and then kills itself).
+  void once(child, 'close').then(() => {
     exited = true;
     listeners.forEach((listener) => listener());
   });
@@ -82,11 +85,7 @@ export function spawnForwardWorker(env: Record<string, string>): ForwardWorkerCh
         if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
       }
       if (!exited) await exit;
-      const deadline = Date.now() + 10_000;
-      while (await aliveIn(pgid)) {
-        if (Date.now() > deadline) throw new Error(`process group ${pgid} still has live processes 10 s after SIGKILL`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await until(`process group ${pgid} to have no live process after SIGKILL`, async () => ((await aliveIn(pgid)) ? undefined : true), { timeoutMs: 10_000, everyMs: 50 });
     },
   };
 }

@@ -28,6 +28,12 @@ const contextEventTopics = required('TEST_CONTEXT_EVENT_TOPICS').split(',');
 // applied (its transaction committed) and before its Kafka offset is committed: the parent kills the
 // process there, in the one window where at-least-once delivery hands the same events over again.
 const holdFrom = process.env.TEST_HOLD_OFFSET_COMMIT_FROM ? BigInt(process.env.TEST_HOLD_OFFSET_COMMIT_FROM) : undefined;
+// When set to N, the process SIGKILLs itself a few milliseconds into the N-th batch it is given: inside that
+// batch's transaction (and the other partitions' batches in flight), with earlier batches committed.
+const killInsideBatch = process.env.TEST_KILL_INSIDE_BATCH ? Number(process.env.TEST_KILL_INSIDE_BATCH) : undefined;
+// Small fetches make small batches, so that a kill inside the N-th one lands mid-stream.
+const maxBytesPerPartition = process.env.TEST_FETCH_MAX_BYTES ? Number(process.env.TEST_FETCH_MAX_BYTES) : undefined;
+let batchesGiven = 0;
 
 /**
  * The event log, except that the forward group's batches can be held between apply and offset commit,
@@ -44,15 +50,20 @@ function withCrashWindow(inner: EventLog): EventLog {
         throw new Error(`the test worker refuses to consume ${subscription.topics.join(', ')} as group ${subscription.groupId}: give startCdcWorkers the test's group and topics`);
       }
       const consumer = inner.consumer(subscription);
-      if (subscription.groupId !== forwardGroup || holdFrom === undefined) return consumer;
+      if (subscription.groupId !== forwardGroup || (holdFrom === undefined && killInsideBatch === undefined)) return consumer;
       const held: LogConsumer = {
         run: (handler) =>
           consumer.run(async (messages, context) => {
-            await handler(messages, context);
             const first = messages[0]!.offset;
             const last = messages[messages.length - 1]!.offset;
-            if (BigInt(last) < holdFrom) return;
-            signals.info({ signal: 'holding-offset-commit', first, last }, 'batch applied, offset commit held until the process is killed');
+            const partition = messages[0]!.partition;
+            if (killInsideBatch !== undefined && ++batchesGiven === killInsideBatch) {
+              signals.info({ signal: 'killing-itself', partition, first, last }, 'dying inside a batch');
+              setTimeout(() => process.kill(process.pid, 'SIGKILL'), 5);
+            }
+            await handler(messages, context);
+            if (holdFrom === undefined || BigInt(last) < holdFrom) return;
+            signals.info({ signal: 'holding-offset-commit', partition, first, last }, 'batch applied, offset commit held until the process is killed');
             await new Promise<never>(() => undefined);
           }),
         stop: () => consumer.stop(),
@@ -78,7 +89,10 @@ process.stdin.once('end', () => {
 process.stdin.resume();
 
 async function main(): Promise<void> {
-  const kafka = new KafkajsEventLog({ brokers: config.STRANGLER_KAFKA_BROKERS.split(','), clientId: `forward-worker-${process.pid}` }, logger.child({ component: 'kafkajs' }));
+  const kafka = new KafkajsEventLog(
+    { brokers: config.STRANGLER_KAFKA_BROKERS.split(','), clientId: `forward-worker-${process.pid}`, ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}) },
+    logger.child({ component: 'kafkajs' }),
+  );
   // Spread rather than listed: a cdc-workers.ts without a reverse worker has no such options, and the
   // guard above fails the start if a worker ignores them.
   const reverseIsolation = { reverseGroup, contextEventTopics };

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrateForSync } from '../../migrations/migrate';
 import { dropDatabase, testServerUrl } from '../../migrations/test/throwaway-database';
+import type { CdcOptions } from '../cdc-workers';
 import { loadCdcConfig, type CdcConfig } from '../config';
+import { until } from './until';
 import { readConnectorFile, registerConnector, waitForConnectorRunning } from '../connectors/kafka-connect';
 import { defaultConnectUrl } from '../connectors/register';
 import { SYNC_ROLE } from '../../migrations/cdc/sync-role';
@@ -22,6 +24,8 @@ export interface SyncSandbox {
    * when the sandbox was started with `captureOutboxes`; empty otherwise.
    */
   contextEventTopics: readonly string[];
+  /** The renamed connectors' replication slots, for startCdcWorkers' drain (reverse: with captureOutboxes). */
+  slots: { forward: string; reverse: string | undefined };
   /** The sandbox's user_service as the service logs in (strangler_user_service), for createUserServiceApp. */
   userServiceLogin: string;
   /** A cdc configuration pointing at the sandbox (sync role for the workers, owners for migrations). */
@@ -104,6 +108,7 @@ export async function startSyncSandbox(env: NodeJS.ProcessEnv = {}, options: San
     admin,
     usersTopic: `${name}.public.users`,
     contextEventTopics,
+    slots: { forward: name, reverse: options.captureOutboxes ? `${name}_outbox` : undefined },
     userServiceLogin: databaseUrl(`${name}_user_service`, 'strangler_user_service'),
     config,
     async stop() {
@@ -120,21 +125,37 @@ export async function startSyncSandbox(env: NodeJS.ProcessEnv = {}, options: San
 export async function dropReplicationSlot(slot: string): Promise<void> {
   const client = new Client({ connectionString: testServerUrl() });
   await client.connect();
+  let lastError = '';
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    await until(`replication slot ${slot} to be dropped`, async () => {
       const { rows } = await client.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      if (rows.length === 0) return;
+      if (rows.length === 0) return true;
       if (rows[0]!.active_pid !== null) await client.query('SELECT pg_terminate_backend($1)', [rows[0]!.active_pid]);
       try {
         await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
-        return;
+        return true;
       } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        lastError = (error as Error).message;
+        return undefined;
       }
-    }
+    }, { timeoutMs: 30_000, everyMs: 200, diagnostics: () => lastError });
   } finally {
     await client.end();
   }
+}
+
+/**
+ * What startCdcWorkers needs to run both directions on a sandbox started with `captureOutboxes`: its own
+ * groups, topics and slots, never the shared stack's.
+ */
+export function bothDirectionsOn(sandbox: SyncSandbox): Pick<CdcOptions, 'forwardGroup' | 'legacyUsersTopic' | 'reverseGroup' | 'contextEventTopics' | 'forwardSlot' | 'reverseSlot'> {
+  if (!sandbox.slots.reverse) throw new Error('the sandbox captures no outboxes: start it with { captureOutboxes: true }');
+  return {
+    forwardGroup: `${sandbox.name}-forward`,
+    legacyUsersTopic: sandbox.usersTopic,
+    reverseGroup: `${sandbox.name}-reverse`,
+    contextEventTopics: sandbox.contextEventTopics,
+    forwardSlot: sandbox.slots.forward,
+    reverseSlot: sandbox.slots.reverse,
+  };
 }

@@ -1,0 +1,344 @@
+/**
+ * `npm run demo`: the whole migration, shown. The native stack (and Prometheus when asked), a clean slate,
+ * the seeded monolith, the four services, steady client traffic through the proxy, and each context walked
+ * through every stage with the operators' tools; then the proof: the traffic's acknowledged writes on both
+ * sides and `strangler verify` clean.
+ */
+import { createInterface } from 'node:readline/promises';
+import { resolve } from 'node:path';
+import { Pool } from 'pg';
+import pino from 'pino';
+import { connectorFiles } from '../cdc/connectors/register';
+import { LEGACY_USERS_TOPIC, FORWARD_SYNC_GROUP } from '../cdc/forward/forward-sync.worker';
+import { KafkajsEventLog } from '../cdc/kafka/kafkajs-event-log';
+import { migrateLegacy } from '../migrations/migrate';
+import { seedLegacyUsers } from '../migrations/legacy/seed/seed-legacy-users';
+import { seedPassword } from '../migrations/legacy/seed/password-pool';
+import { stackDown, stackPaths, stackSettings, stackUp, startPrometheus, stopPrometheus, type PrometheusStart, type StackSettings } from '../stack/native-stack';
+import { canConnect } from '../stack/proc';
+import { checkBothSides } from './both-sides';
+import { cleanSlate } from './clean-slate';
+import { ClientTraffic, emptyTrafficStats, type KnownUser } from './client-traffic';
+import { adminToken, CONTRACT_PORTS, DEMO_BCRYPT_COST, demoEnvironment, phasesFor, type DemoPorts } from './demo-settings';
+import { figuresFrom, renderFigures, requestRates, type Figures, type SyncWorkerReport } from './figures';
+import { parsePrometheusText, type Sample } from './prometheus-text';
+import { DemoServices, type ServiceSpec } from './services';
+import { AdminClient, runVerify, walkContexts, type ContextWalk, type VerifyOutcome } from './stage-walk';
+import { renderSummary, verdictOf, type DemoResult, type Verdict } from './summary';
+import { createTerminal, type Terminal } from './terminal';
+import { DEFAULT_MIX } from './traffic-mix';
+import { CONTEXTS, WriteLedger } from './write-ledger';
+
+const root = resolve(__dirname, '..');
+
+export interface DemoOptions {
+  /** Legacy users to seed (default 10,000; 1,000 with `quick`). */
+  users?: number;
+  interactive?: boolean;
+  keep?: boolean;
+  /** Fewer users, shorter phases: for tests. */
+  quick?: boolean;
+  prometheus?: boolean;
+  out?: NodeJS.WritableStream & { isTTY?: boolean };
+  env?: NodeJS.ProcessEnv;
+  settings?: StackSettings;
+  /** Called after the walk while the services and the traffic still run (the test queries Prometheus here). */
+  whileRunning?: (urls: DemoUrls) => Promise<void>;
+}
+
+export interface DemoUrls {
+  proxy: string;
+  admin: string;
+  legacy: string;
+  userService: string;
+  cdc: string;
+  prometheus?: string;
+}
+
+export interface DemoOutcome extends Verdict {
+  result: DemoResult;
+  summary: string;
+  urls: DemoUrls;
+  /** The services' pids when --keep left them running. */
+  kept?: Record<string, number | undefined>;
+}
+
+function urlsOf(ports: DemoPorts): DemoUrls {
+  const at = (port: number) => `http://127.0.0.1:${port}`;
+  return { proxy: at(ports.proxy), admin: at(ports.admin), legacy: at(ports.legacy), userService: at(ports.userService), cdc: at(ports.cdc) };
+}
+
+function serviceSpecs(urls: DemoUrls): ServiceSpec[] {
+  return [
+    { name: 'legacy', main: 'legacy/main.ts', healthUrl: `${urls.legacy}/healthz` },
+    { name: 'user-service', main: 'user-service/main.ts', healthUrl: `${urls.userService}/healthz` },
+    { name: 'cdc', main: 'cdc/main.ts', healthUrl: `${urls.cdc}/healthz` },
+    { name: 'proxy', main: 'proxy/main.ts', healthUrl: `${urls.admin}/healthz` },
+  ];
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function metricsOf(url: string): Promise<Sample[]> {
+  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3_000) });
+  return parsePrometheusText(await res.text());
+}
+
+async function syncWorkers(cdcUrl: string): Promise<SyncWorkerReport[]> {
+  const res = await fetch(`${cdcUrl}/healthz`, { signal: AbortSignal.timeout(3_000) });
+  return ((await res.json()) as { workers?: SyncWorkerReport[] }).workers ?? [];
+}
+
+async function currentFigures(urls: DemoUrls): Promise<Figures> {
+  const [proxy, cdc, sync] = await Promise.all([metricsOf(urls.admin), metricsOf(urls.cdc), syncWorkers(urls.cdc)]);
+  return figuresFrom(proxy, cdc, sync);
+}
+
+/** The cdc's drain: returns once the direction has applied everything its source had committed. */
+async function drainSync(urls: DemoUrls, token: string, direction: 'forward' | 'reverse', timeoutMs: number): Promise<boolean> {
+  const res = await fetch(`${urls.cdc}/sync/${direction}/drain`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ timeoutMs }),
+    signal: AbortSignal.timeout(timeoutMs + 10_000),
+  });
+  await res.text();
+  return res.status === 200;
+}
+
+async function sumOffsets(offsets: Promise<{ offset: string }[]>): Promise<number> {
+  return (await offsets).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+/**
+ * The users the traffic may touch: seeded rows without legacy dirt (tidy valid email, known status, locale
+ * and settings present) that the snapshot brought into identity. Dirty rows are the verifier's and the
+ * dead letters' business; a client reading one through the new service would see a 404 that is the data's
+ * fault, not the migration's.
+ */
+async function cleanSeededUsers(legacyUrl: string, userServiceUrl: string): Promise<KnownUser[]> {
+  const legacy = new Pool({ connectionString: legacyUrl, max: 1 });
+  const userService = new Pool({ connectionString: userServiceUrl, max: 1 });
+  try {
+    const { rows } = await legacy.query<{ usr_id: string; email_addr: string; acct_stat_cd: string }>(
+      `SELECT usr_id, email_addr, acct_stat_cd FROM public.users
+        WHERE email_addr = lower(btrim(email_addr)) AND email_addr ~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$'
+          AND acct_stat_cd IN ('A', 'S', 'C')
+          AND nullif(btrim(pref_lang), '') IS NOT NULL AND pref_tz IS NOT NULL AND theme_cd IS NOT NULL AND email_optin_flg IS NOT NULL
+          AND coalesce(length(bio_txt), 0) <= 2000`,
+    );
+    const synced = new Set((await userService.query<{ id: string }>(
+      `SELECT a.id FROM identity.accounts a JOIN profile.profiles p USING (id) JOIN preferences.preferences s USING (id)`,
+    )).rows.map((r) => r.id));
+    return rows.filter((r) => synced.has(r.usr_id)).map((r) => ({
+      id: Number(r.usr_id),
+      email: r.email_addr,
+      // The seed's user n (usr_id n after its reset) logs in with seed-password-NN, NN = (n - 1) mod 16.
+      password: seedPassword(Number(r.usr_id) - 1),
+      active: r.acct_stat_cd === 'A',
+    }));
+  } finally {
+    await Promise.all([legacy.end(), userService.end()]);
+  }
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
+  const out = options.out ?? process.stdout;
+  const baseEnv = options.env ?? process.env;
+  const settings = options.settings ?? stackSettings;
+  const phases = phasesFor({ quick: options.quick ?? false, users: options.users });
+  const terminal: Terminal = createTerminal(out);
+  const token = adminToken(baseEnv);
+  const env = demoEnvironment(baseEnv, settings, token, phases);
+  const urls = urlsOf(CONTRACT_PORTS);
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const services = new DemoServices(root, stackPaths(settings).logs, env, options.keep ?? false);
+  const ledger = new WriteLedger();
+  const walks: ContextWalk[] = [];
+  let traffic: ClientTraffic | undefined;
+  let finalVerify: VerifyOutcome | null = null;
+  let bothSides = { users: 0, differences: [] as string[] };
+  let aborted: string | undefined;
+  let prometheus: PrometheusStart | undefined;
+  let figuresTimer: NodeJS.Timeout | undefined;
+  let interrupted = false;
+  const onSigint = () => { interrupted = true; };
+  process.once('SIGINT', onSigint);
+  const checkAlive = () => {
+    if (services.crashed) throw services.crashed;
+    if (interrupted) throw new Error('interrupted (Ctrl-C)');
+  };
+  // Opened at the first question only: an open stdin would keep the process alive after a failed start.
+  let readline: ReturnType<typeof createInterface> | undefined;
+  const confirm = async (what: string) => {
+    if (!options.interactive) return;
+    readline ??= createInterface({ input: process.stdin, output: out });
+    await readline.question(`    press Enter to ${what} `);
+  };
+
+  const eventLog = new KafkajsEventLog({ brokers: [`127.0.0.1:${settings.kafkaPort}`], clientId: 'strangler-demo' }, logger);
+  let stackStartedHere = false;
+  let seeded = 0;
+  try {
+    terminal.step('native stack: PostgreSQL (wal_level=logical), Kafka (KRaft), Kafka Connect with Debezium');
+    const up = await stackUp({ settings });
+    stackStartedHere = up.postgres.started || up.kafka.started || up.connect.started;
+    terminal.note(`ready in ${up.seconds.toFixed(1)} s (Kafka ${up.versions.kafka}, Debezium ${up.versions.debezium})${stackStartedHere ? '' : '; it was already running'}`);
+    if (options.prometheus) {
+      prometheus = await startPrometheus({ settings });
+      urls.prometheus = prometheus.url;
+      terminal.note(`Prometheus on ${prometheus.url}${prometheus.started ? '' : ' (already running)'}`);
+    }
+
+    const busy = (await Promise.all(Object.entries(CONTRACT_PORTS).map(async ([name, port]) => ((await canConnect(port)) ? `${name} ${port}` : undefined)))).filter(Boolean);
+    if (busy.length > 0) throw new Error(`ports in use: ${busy.join(', ')}; stop the services running there (a previous \`npm run demo -- --keep\`?) first`);
+
+    terminal.step('a clean slate: connectors, slots, the legacy, user_service and strangler databases, topics, consumer groups');
+    await cleanSlate({
+      connectUrl: env.STRANGLER_CONNECT_URL!,
+      serverUrl: `postgres://postgres@127.0.0.1:${settings.pgPort}/postgres`,
+      connectorFiles: await connectorFiles(),
+      eventLog,
+      say: (line) => terminal.note(line),
+    });
+
+    terminal.step(`the monolith's users table, ${phases.users.toLocaleString('en')} seeded users with legacy's dirt`);
+    await migrateLegacy(env.LEGACY_DATABASE_URL!, { logger });
+    const seeding = terminal.progress('seeding', phases.users, ' users');
+    const seed = await seedLegacyUsers({ databaseUrl: env.LEGACY_DATABASE_URL!, count: phases.users, reset: true, bcryptCost: DEMO_BCRYPT_COST, onProgress: ({ inserted }) => seeding.update(inserted) });
+    seeding.stop();
+    seeded = seed.inserted;
+    terminal.note(`${seed.inserted} users in ${(seed.durationMs / 1000).toFixed(1)} s; dirt planted: ${Object.entries(seed.dirt).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+
+    terminal.step('legacy, user-service, cdc (registers the connectors; Debezium snapshots) and proxy');
+    const specs = serviceSpecs(urls);
+    await services.start(specs);
+    terminal.note(`running: ${specs.map((s) => `${s.name} (pid ${services.pids[s.name]}, log ${services.logFileOf(s.name)})`).join(', ')}`);
+
+    terminal.step('the initial snapshot: every seeded row through Debezium and the forward sync');
+    const snapshot = terminal.progress('snapshot applied', seeded, ' rows');
+    const snapshotDeadline = Date.now() + 10 * 60_000;
+    for (;;) {
+      checkAlive();
+      const produced = await sumOffsets(eventLog.endOffsets(LEGACY_USERS_TOPIC));
+      const applied = await sumOffsets(eventLog.committedOffsets(FORWARD_SYNC_GROUP, LEGACY_USERS_TOPIC));
+      snapshot.update(Math.min(applied, seeded));
+      // Every seeded row is on the topic once; then the drain proves the sync applied all of it.
+      if (produced >= seeded && (await drainSync(urls, token, 'forward', 2_000))) break;
+      if (Date.now() > snapshotDeadline) throw new Error(`the snapshot was not applied within 10 minutes (${produced} rows produced, ${applied} applied)`);
+      await sleep(1_000);
+    }
+    snapshot.update(seeded);
+    snapshot.stop();
+
+    const users = await cleanSeededUsers(env.LEGACY_DATABASE_URL!, env.USER_SERVICE_ADMIN_DATABASE_URL!);
+    terminal.step(`client traffic through the proxy (${urls.proxy}): ~${phases.ratePerSecond} requests/s over ${users.length} tidy users, for the whole walk`);
+    const runTag = `${Date.now().toString(36)}`;
+    traffic = new ClientTraffic({
+      proxyUrl: urls.proxy,
+      ratePerSecond: phases.ratePerSecond,
+      maxInFlight: 32,
+      mix: DEFAULT_MIX,
+      runTag,
+      random: Math.random,
+      holdPatienceMs: 60_000,
+    }, ledger, users);
+    traffic.start();
+    let previous: { figures: Figures; at: number } | undefined;
+    figuresTimer = setInterval(() => {
+      currentFigures(urls).then((figures) => {
+        const at = Date.now();
+        terminal.figures(renderFigures(figures, previous ? requestRates(previous.figures, figures, (at - previous.at) / 1000) : undefined));
+        previous = { figures, at };
+      }, () => undefined); // a scrape missed while a service restarts its listener is shown at the next tick
+    }, 1_500);
+
+    // The verifier re-reads drifting rows once after --recheck-delay; rows a sync is still applying would
+    // count as drift, so each run starts when both directions have caught up with what was committed.
+    const verifyAfterDrain = async (context: (typeof CONTEXTS)[number]) => {
+      for (const direction of ['forward', 'reverse'] as const) await drainSync(urls, token, direction, 30_000);
+      return runVerify(root, env, context);
+    };
+    const admin = new AdminClient(urls.admin, token);
+    walks.push(...await walkContexts(CONTEXTS, {
+      dwellMs: phases.dwellMs,
+      canarySteps: phases.canarySteps,
+      promotionDeadlineMs: 3 * 60_000,
+      shadowDeadlineMs: 5 * 60_000,
+    }, { admin, terminal, verify: verifyAfterDrain, confirm, checkAlive }));
+
+    if (options.whileRunning) await options.whileRunning(urls);
+
+    terminal.step('the end: traffic stopped, both syncs drained, every acknowledged write checked on both sides');
+    await traffic.stop();
+    for (const direction of ['forward', 'reverse'] as const) {
+      const deadline = Date.now() + 120_000;
+      while (!(await drainSync(urls, token, direction, 10_000))) {
+        checkAlive();
+        if (Date.now() > deadline) throw new Error(`the ${direction} sync did not drain within 2 minutes`);
+      }
+    }
+    const checking = terminal.progress('users checked on legacy and the user-service', Math.max(1, ledger.expectations().length));
+    bothSides = await checkBothSides(ledger, [{ name: 'legacy', baseUrl: urls.legacy }, { name: 'user-service', baseUrl: urls.userService }], (done) => checking.update(done));
+    checking.stop();
+
+    terminal.step('strangler verify (every context)');
+    finalVerify = await runVerify(root, env);
+    terminal.note(`exit ${finalVerify.exitCode}; drifting rows ${JSON.stringify(finalVerify.drift)}; unsyncable legacy rows (reported, not failed) ${JSON.stringify(finalVerify.unsyncable)}`);
+  } catch (error) {
+    aborted = error instanceof Error ? error.message : String(error);
+  } finally {
+    if (figuresTimer) clearInterval(figuresTimer);
+    await traffic?.stop();
+    readline?.close();
+    process.removeListener('SIGINT', onSigint);
+  }
+
+  const proxyMetrics = await metricsOf(urls.admin).catch(() => [] as Sample[]);
+  const result: DemoResult = {
+    walks,
+    traffic: traffic?.stats ?? emptyTrafficStats(),
+    acknowledgedWrites: ledger.acknowledgedWrites,
+    bothSides,
+    finalVerify,
+    proxyMetrics,
+    aborted,
+  };
+  terminal.close();
+  const summary = renderSummary(result);
+  out.write(`\n${summary}\n`);
+  const verdict = verdictOf(result);
+
+  let kept: Record<string, number | undefined> | undefined;
+  try {
+    if (options.keep && !aborted) {
+      services.detach();
+      kept = services.pids;
+      out.write([
+        '',
+        '--keep: everything stays up.',
+        `  client API (the proxy)      ${urls.proxy}/api/users/1/account`,
+        `  operator console            ${urls.admin}/  (token: ${token})`,
+        `  admin API                   ${urls.admin}/admin/contexts  (Authorization: Bearer <token>)`,
+        `  legacy / user-service       ${urls.legacy} / ${urls.userService}`,
+        `  cdc health and metrics      ${urls.cdc}/healthz  ${urls.cdc}/metrics`,
+        ...(urls.prometheus ? [`  Prometheus                  ${urls.prometheus}/graph  (Grafana dashboards: observability/README.md)`] : []),
+        `  logs                        ${stackPaths(settings).logs}/demo-*.log`,
+        `  operator CLI                STRANGLER_ADMIN_TOKEN=${token} npx strangler status`,
+        `  stop the services           kill ${Object.values(kept).join(' ')}`,
+        `  stop the stack              npm run stack:down${urls.prometheus ? '  (Prometheus too)' : ''}`,
+        '',
+      ].join('\n'));
+    } else {
+      await services.stop();
+      if (prometheus?.started) await stopPrometheus({ settings });
+      if (stackStartedHere) {
+        terminal.note('stopping the native stack (the demo started it)');
+        await stackDown({ settings });
+      }
+    }
+  } finally {
+    await eventLog.close();
+  }
+  return { ...verdict, result, summary, urls, kept };
+}

@@ -1,0 +1,125 @@
+/**
+ * The four services as child processes of the demo, on their contract ports, each logging to
+ * `.stack/logs/demo-<name>.log`. Ready means its /healthz answers 200; a child that exits before the demo
+ * stops it fails the demo at once, with the tail of its log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type ServiceName = 'legacy' | 'user-service' | 'cdc' | 'proxy';
+
+export interface ServiceSpec {
+  readonly name: ServiceName;
+  /** The entry point, relative to the repository root. */
+  readonly main: string;
+  /** Where /healthz answers (the proxy's is on its admin port). */
+  readonly healthUrl: string;
+}
+
+export interface RunningService {
+  readonly spec: ServiceSpec;
+  readonly child: ChildProcess;
+  readonly logFile: string;
+}
+
+function tailOf(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export class DemoServices {
+  private readonly running: RunningService[] = [];
+  private stopping = false;
+  private crash: Error | undefined;
+  private readonly crashListeners: ((error: Error) => void)[] = [];
+
+  /**
+   * `detached`: each child leads its own process group and writes straight to its log file, so it outlives
+   * the demo (--keep) and a Ctrl-C in the demo's terminal reaches only the demo, which stops them itself.
+   */
+  constructor(private readonly root: string, private readonly logDir: string, private readonly env: NodeJS.ProcessEnv, private readonly detached = false) {}
+
+  /** Called once, with the first crash, however many children die. */
+  onCrash(listener: (error: Error) => void): void {
+    if (this.crash) listener(this.crash);
+    else this.crashListeners.push(listener);
+  }
+
+  get crashed(): Error | undefined {
+    return this.crash;
+  }
+
+  get pids(): Record<string, number | undefined> {
+    return Object.fromEntries(this.running.map((s) => [s.spec.name, s.child.pid]));
+  }
+
+  logFileOf(name: ServiceName): string {
+    return join(this.logDir, `demo-${name}.log`);
+  }
+
+  /** Starts the services together and waits until each /healthz answers 200. */
+  async start(specs: readonly ServiceSpec[], timeoutMs = 180_000): Promise<void> {
+    const started = specs.map((spec) => this.startOne(spec));
+    await Promise.all(started.map((service) => this.waitHealthy(service, timeoutMs)));
+  }
+
+  private startOne(spec: ServiceSpec): RunningService {
+    const logFile = this.logFileOf(spec.name);
+    const log = openSync(logFile, 'w');
+    // One process per service (tsx's require hook, as bin/strangler.js does), so its pid is the service's.
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(this.root, spec.main)], {
+      cwd: this.root,
+      env: this.env,
+      stdio: ['ignore', log, log],
+      detached: this.detached,
+    });
+    closeSync(log);
+    const service = { spec, child, logFile };
+    this.running.push(service);
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.crash ??= new Error(`${spec.name} exited (${signal ?? `code ${code}`}) while the demo ran; the end of ${logFile}:\n${tailOf(logFile)}`);
+      for (const listener of this.crashListeners.splice(0)) listener(this.crash);
+    });
+    return service;
+  }
+
+  private async waitHealthy(service: RunningService, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.crash) throw this.crash;
+      // Refused connections are expected while it starts (migrations first); only an exit ends the wait early.
+      const healthy = await fetch(service.spec.healthUrl, { signal: AbortSignal.timeout(2_000) }).then((res) => res.ok, () => false);
+      if (healthy) return;
+      if (Date.now() > deadline) throw new Error(`${service.spec.name} not healthy at ${service.spec.healthUrl} after ${timeoutMs} ms; see ${service.logFile}:\n${tailOf(service.logFile)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** SIGTERM to each (the proxy first: clients stop before their upstreams), SIGKILL after a grace period. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.stopping = true;
+    const order: ServiceName[] = ['proxy', 'cdc', 'user-service', 'legacy'];
+    for (const name of order) {
+      for (const service of this.running.filter((s) => s.spec.name === name)) {
+        const { child } = service;
+        if (child.exitCode !== null || child.signalCode !== null) continue;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  /** Leaves the children running after the demo exits (--keep). */
+  detach(): void {
+    this.stopping = true;
+    for (const { child } of this.running) child.unref();
+  }
+}

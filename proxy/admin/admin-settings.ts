@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { GuardThresholds } from './promotion-guards';
+
+const rate = z.coerce.number().min(0).max(1);
+const count = z.coerce.number().int().min(0);
+const milliseconds = z.coerce.number().int().min(0).max(3_600_000);
+
+const environment = z.object({
+  // Unset or empty: the admin API refuses every call (CONTRACT.md), it is never open.
+  STRANGLER_ADMIN_TOKEN: z.string().optional().transform((token) => (token === undefined || token === '' ? undefined : token)),
+  STRANGLER_CDC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8084'),
+  STRANGLER_GUARD_MIN_SHADOW_SAMPLE: count.default(100),
+  STRANGLER_GUARD_MAX_SHADOW_MISMATCH_RATE: rate.default(0.01),
+  STRANGLER_GUARD_MAX_FORWARD_LAG_SECONDS: z.coerce.number().min(0).default(5),
+  STRANGLER_GUARD_MAX_FORWARD_BACKLOG: count.default(100),
+  STRANGLER_GUARD_MAX_VERIFY_AGE_SECONDS: count.default(3600),
+  // How long a write hold stands before the drain starts: every proxy instance must have seen it (stage
+  // polling, within 1 s) and the writes they had already forwarded must have finished (the proxy's upstream
+  // timeout). Keep it at least the poll interval plus that timeout.
+  STRANGLER_ADMIN_WRITE_HOLD_SETTLE_MS: milliseconds.default(6_000),
+  STRANGLER_ADMIN_DRAIN_TIMEOUT_MS: milliseconds.default(30_000),
+  // Bound on the cdc /healthz call behind the guards, so an unresponsive cdc fails the guards instead of hanging the API.
+  STRANGLER_ADMIN_CDC_TIMEOUT_MS: milliseconds.default(2_000),
+  STRANGLER_ADMIN_INITIAL_CANARY_PERCENT: z.coerce.number().int().min(0).max(100).default(0),
+});
+
+export interface AdminSettings {
+  readonly token: string | undefined;
+  readonly cdcUrl: string;
+  readonly guards: GuardThresholds;
+  readonly writeHoldSettleMs: number;
+  readonly drainTimeoutMs: number;
+  readonly cdcTimeoutMs: number;
+  readonly initialCanaryPercent: number;
+}
+
+export function loadAdminSettings(env: NodeJS.ProcessEnv): AdminSettings {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid admin configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  return {
+    token: e.STRANGLER_ADMIN_TOKEN,
+    cdcUrl: e.STRANGLER_CDC_URL.replace(/\/+$/, ''),
+    guards: {
+      minShadowSample: e.STRANGLER_GUARD_MIN_SHADOW_SAMPLE,
+      maxShadowMismatchRate: e.STRANGLER_GUARD_MAX_SHADOW_MISMATCH_RATE,
+      maxForwardLagSeconds: e.STRANGLER_GUARD_MAX_FORWARD_LAG_SECONDS,
+      maxForwardBacklog: e.STRANGLER_GUARD_MAX_FORWARD_BACKLOG,
+      maxVerifyAgeSeconds: e.STRANGLER_GUARD_MAX_VERIFY_AGE_SECONDS,
+    },
+    writeHoldSettleMs: e.STRANGLER_ADMIN_WRITE_HOLD_SETTLE_MS,
+    drainTimeoutMs: e.STRANGLER_ADMIN_DRAIN_TIMEOUT_MS,
+    cdcTimeoutMs: e.STRANGLER_ADMIN_CDC_TIMEOUT_MS,
+    initialCanaryPercent: e.STRANGLER_ADMIN_INITIAL_CANARY_PERCENT,
+  };
+}

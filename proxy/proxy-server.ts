@@ -1,0 +1,394 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { Upstream, type BodyTap, type ForwardHooks, type UpstreamFailure } from './forwarding/upstream';
+import { CdcClient, type ForwardSyncPositions, type LegacyExistence } from './cdc-client';
+import { createProxyMetrics, observeStages, type ProxyMetrics } from './proxy-metrics';
+import { ExistenceGate } from './read-your-writes/existence-gate';
+import { WriterPins } from './read-your-writes/writer-pins';
+import { decideBackend, readsMayOutrunWrites, type Backend } from './routing/backend-decision';
+import { loadRouteTable, type MatchedRoute, type RouteTable } from './routing/route-table';
+import { parseJson, ShadowMirror } from './shadow/shadow-mirror';
+import { StageState, type StageStateReport } from './stages/stage-state';
+import { CONTEXTS, writesOwnerOf, type Context, type Stage, type StageTable } from './stages/stages';
+
+export interface ProxyOptions {
+  readonly host: string;
+  /** 0 for an ephemeral port. */
+  readonly port: number;
+  readonly legacyUrl: string;
+  readonly newServiceUrl: string;
+  /** The control plane (database `strangler`): stages, shadow comparisons and mismatch samples. */
+  readonly control: Pool;
+  /** The cdc workers' HTTP API (forward positions for read-your-writes); or `positions` directly. */
+  readonly cdcUrl?: string;
+  readonly positions?: ForwardSyncPositions;
+  /** Whether legacy has a user's row yet; cdc's API by default (see read-your-writes/existence-gate.ts). */
+  readonly existence?: LegacyExistence;
+  /** How long a request bound for legacy waits for the reverse sync after a sign-up or erasure on the new side. */
+  readonly existenceWaitMs?: number;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly clock?: () => Date;
+  readonly routeTable?: RouteTable;
+  /** A connection refused is 502 at once; an upstream silent for this long is 504. */
+  readonly upstreamTimeoutMs?: number;
+  readonly upstreamMaxSockets?: number;
+  readonly stagePollMs?: number;
+  readonly shadow?: Partial<{ maxInFlight: number; timeoutMs: number; lagRechecks: number; lagRecheckDelayMs: number; flushEveryMs: number; samplesKept: number }>;
+  readonly pins?: Partial<{ maxPins: number; recheckMs: number; clockSkewMarginMs: number; sweepEveryMs: number }>;
+}
+
+export interface ProxyHealth {
+  /** `degraded` while the stage store cannot be read: the instance still serves, on the last stages it read. */
+  readonly status: 'ok' | 'degraded';
+  readonly stateStore: StageStateReport;
+  readonly contexts: readonly { context: Context; stage: Stage; canaryPercent: number; version: number; writesHeld: boolean }[];
+  readonly pinnedUsers: number;
+}
+
+export interface RunningProxy {
+  readonly port: number;
+  health(): ProxyHealth;
+  stop(): Promise<void>;
+}
+
+/** What the proxy learned about one request, read back by the proxy events and the metrics. */
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly context: Context | 'legacy-only' | 'none';
+  readonly routeKey: string;
+  readonly backend: Backend;
+  readonly match: MatchedRoute | null;
+  readonly startedAt: bigint;
+  readonly mirror: boolean;
+  /** Set for a write sent to legacy while the new service may serve reads: when it was sent. */
+  pinFrom: Date | null;
+  upstreamSentAt: bigint;
+}
+
+/** Bodies of sign-up and sign-in answers are small; a larger one is not searched for the user id. */
+const RESPONSE_ID_LIMIT = 64 * 1024;
+/** A shadowed read's answer larger than this is not compared. */
+const SHADOW_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The client port: a bare node:http server whose handler picks a side per request from the route table and
+ * the context's stage, and hands the request to that side's `Upstream` (an undici pool of keep-alive
+ * connections). No Express and no body parser on this path: bodies stream through untouched, and Express
+ * alone cost more than the whole 2 ms budget (see proxy/README.md).
+ */
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const { logger, control } = options;
+  const clock = options.clock ?? (() => new Date());
+  const routes = options.routeTable ?? loadRouteTable();
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 5_000;
+  const cdc = new CdcClient(options.cdcUrl ?? 'http://127.0.0.1:8084');
+  const positions = options.positions ?? cdc;
+  const existenceGate = new ExistenceGate({
+    existence: options.existence ?? cdc,
+    logger: logger.child({ component: 'existence-gate' }),
+    pollMs: options.pins?.recheckMs ?? 50,
+    maxWaitMs: options.existenceWaitMs ?? 3_000,
+    maxUsers: options.pins?.maxPins ?? 100_000,
+  });
+
+  let pins: WriterPins | undefined;
+  let stages: StageState | undefined;
+  const metrics: ProxyMetrics = createProxyMetrics(options.registry, {
+    stateStore: () => stages?.report() ?? { reachable: false, ageMs: null },
+    pinnedUsers: () => pins?.size ?? 0,
+  });
+  pins = new WriterPins({
+    positions,
+    logger: logger.child({ component: 'read-your-writes' }),
+    clock,
+    maxPins: options.pins?.maxPins ?? 100_000,
+    recheckMs: options.pins?.recheckMs ?? 50,
+    clockSkewMarginMs: options.pins?.clockSkewMarginMs ?? 0,
+    onEvicted: () => metrics.pinsEvicted.inc(),
+  });
+  const writerPins = pins;
+
+  // Pins matter while some context's reads can be served by the new service with legacy owning its writes;
+  // they are taken from the moment a context is one promotion away (shadow), so a promotion finds them.
+  let pinningWrites = false;
+  let sweepingPins = false;
+  // Users come and go with identity's writes; the gate matters while they are on the new service and some
+  // context still sends requests to legacy.
+  let gatingExistence = false;
+  const onStages = (table: StageTable) => {
+    observeStages(metrics, table);
+    gatingExistence = writesOwnerOf(table.identity.stage) === 'new' && CONTEXTS.some((c) => writesOwnerOf(table[c].stage) === 'legacy');
+    if (!gatingExistence) existenceGate.clear();
+    pinningWrites = CONTEXTS.some((c) => table[c].stage === 'shadow' || readsMayOutrunWrites(table[c].stage));
+    sweepingPins = CONTEXTS.some((c) => readsMayOutrunWrites(table[c].stage));
+    if (CONTEXTS.every((c) => table[c].stage === 'writes' || table[c].stage === 'retired')) writerPins.clear();
+  };
+  stages = new StageState({ control, logger: logger.child({ component: 'stages' }), clock, pollMs: options.stagePollMs ?? 250, readTimeoutMs: 1_000, onChange: onStages });
+  const stageState = stages;
+  try {
+    await stageState.start();
+  } catch (error) {
+    // Leave the registry as it was, so a caller may try again once the control plane answers.
+    for (const metric of Object.values(metrics)) {
+      const name = (metric as { name?: unknown }).name;
+      if (typeof name === 'string') options.registry.removeSingleMetric(name);
+    }
+    throw error;
+  }
+
+  let sweep: Promise<void> | undefined;
+  const sweepTimer = setInterval(() => {
+    if (!sweepingPins || sweep || writerPins.size === 0) return;
+    sweep = writerPins.sweep().finally(() => {
+      sweep = undefined;
+    });
+  }, options.pins?.sweepEveryMs ?? 1_000);
+  sweepTimer.unref();
+
+  const maxSockets = options.upstreamMaxSockets ?? 256;
+  const upstreams: Record<Backend, Upstream> = {
+    legacy: new Upstream(options.legacyUrl, { connections: maxSockets, timeoutMs: upstreamTimeoutMs }),
+    new: new Upstream(options.newServiceUrl, { connections: maxSockets, timeoutMs: upstreamTimeoutMs }),
+  };
+  // The mirror's own sockets: shadow traffic never queues for a connection a client's request waits for.
+  const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 32, scheduling: 'lifo' };
+  const shadowAgents = { legacy: new http.Agent(agentOptions), new: new http.Agent(agentOptions) };
+  const shadow = new ShadowMirror({
+    legacyUrl: options.legacyUrl,
+    newServiceUrl: options.newServiceUrl,
+    legacyAgent: shadowAgents.legacy,
+    newAgent: shadowAgents.new,
+    control,
+    logger: logger.child({ component: 'shadow' }),
+    metrics,
+    clock,
+    maxInFlight: options.shadow?.maxInFlight ?? 64,
+    timeoutMs: options.shadow?.timeoutMs ?? 2_000,
+    lagRechecks: options.shadow?.lagRechecks ?? 3,
+    lagRecheckDelayMs: options.shadow?.lagRecheckDelayMs ?? 500,
+    flushEveryMs: options.shadow?.flushEveryMs ?? 5_000,
+    samplesKept: options.shadow?.samplesKept ?? 200,
+  });
+  shadow.start();
+
+  const sendJson = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+    const body = JSON.stringify({ error: { code, message } });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  };
+
+  /** A bug of ours: the client gets a plain 500 (or a cut connection once its answer has begun), the log the details. */
+  const answerOwnFault = (res: ServerResponse, error: unknown, where: string | undefined) => {
+    logger.error({ err: error, where }, 'the proxy failed on a request');
+    if (!res.headersSent) sendJson(res, 500, 'PROXY.INTERNAL', 'the proxy failed; details are in its log');
+    else res.destroy();
+  };
+
+  const onUpstreamResponse = (exchange: Exchange, status: number): BodyTap | undefined => {
+    const req = exchange.req;
+    const readers: BodyReader[] = [];
+    metrics.upstreamDuration.observe({ context: exchange.context, backend: exchange.backend }, Number(process.hrtime.bigint() - exchange.upstreamSentAt) / 1e9);
+    const route = exchange.match?.route;
+    if (exchange.pinFrom && route?.userId && !(status >= 400 && status < 500)) {
+      const sentAt = exchange.pinFrom;
+      if (route.userId.from === 'path') {
+        if (exchange.match?.userId) writerPins.pin(exchange.match.userId, sentAt);
+      } else {
+        // The user is named in the answer (sign-up, sign-in). The tap's end runs before the client's response
+        // is ended, so the pin is in place before the client can read again.
+        const field = route.userId.field;
+        readers.push(bodyReader(RESPONSE_ID_LIMIT, (body) => {
+          const value = body === null ? undefined : fieldOf(parseJson(body), field);
+          if (typeof value === 'number' || (typeof value === 'string' && /^[1-9][0-9]*$/.test(value))) writerPins.pin(String(value), sentAt);
+        }));
+      }
+    }
+    if (gatingExistence && exchange.backend === 'new' && route?.context === 'identity' && route.kind === 'write') {
+      // A sign-up (201, the id in the answer) or an erasure (204, the id in the path) made on the new side.
+      if (req.method === 'DELETE' && status === 204 && exchange.match?.userId) existenceGate.expect(exchange.match.userId, false);
+      if (req.method === 'POST' && status === 201 && route.userId?.from === 'response') {
+        const field = route.userId.field;
+        readers.push(bodyReader(RESPONSE_ID_LIMIT, (body) => {
+          const value = body === null ? undefined : fieldOf(parseJson(body), field);
+          if (typeof value === 'number' || (typeof value === 'string' && /^[1-9][0-9]*$/.test(value))) existenceGate.expect(String(value), true);
+        }));
+      }
+    }
+    if (exchange.mirror && route && exchange.context !== 'none' && exchange.context !== 'legacy-only') {
+      const context = exchange.context;
+      const path = req.url ?? '/';
+      readers.push(bodyReader(SHADOW_BODY_LIMIT, (body) => {
+        if (body === null) return void metrics.shadowDropped.inc({ context, reason: 'too-large' });
+        const parsed = parseJson(body);
+        shadow.mirror(context, route, exchange.match?.userId ?? null, path, req.headers, { status, body: parsed });
+      }));
+    }
+    return readers.length === 0 ? undefined : bodyTap(readers);
+  };
+
+  const onUpstreamError = (exchange: Exchange, reason: UpstreamFailure, error: Error, headersSent: boolean) => {
+    const res = exchange.res;
+    metrics.upstreamFailures.inc({ context: exchange.context, backend: exchange.backend, reason });
+    // A write that may have reached legacy before the failure pins its writer all the same.
+    if (exchange.pinFrom && exchange.match?.userId && exchange.match.route.userId?.from === 'path') writerPins.pin(exchange.match.userId, exchange.pinFrom);
+    logger.warn({ err: error, route: exchange.routeKey, backend: exchange.backend, reason }, 'upstream failed');
+    // Mid-body failure: the status is gone, so the client must see a broken response, not a complete one.
+    if (headersSent) return void res.destroy();
+    const side = exchange.backend === 'new' ? 'the user-service' : 'legacy';
+    if (reason === 'timeout') sendJson(res, 504, 'PROXY.UPSTREAM_TIMEOUT', `${side} did not answer within ${upstreamTimeoutMs} ms`);
+    else if (reason === 'unreachable') sendJson(res, 502, 'PROXY.UPSTREAM_UNREACHABLE', `${side} refused the connection`);
+    else sendJson(res, 502, 'PROXY.UPSTREAM_RESET', `${side} closed the connection before answering`);
+  };
+
+  const record = (exchange: Exchange) => {
+    const labels = { context: exchange.context, backend: exchange.backend };
+    metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - exchange.startedAt) / 1e9);
+    // Ended means the proxy finished its answer (whether the last bytes still sat in the socket's buffer at
+    // close or not); a response cut by either side was never ended.
+    const res = exchange.res;
+    metrics.requests.add(exchange.context, exchange.routeKey, exchange.backend, res.writableEnded ? String(res.statusCode) : 'aborted');
+  };
+
+  const hooks: ForwardHooks<Exchange> = {
+    sent: (exchange) => {
+      exchange.upstreamSentAt = process.hrtime.bigint();
+    },
+    answered: onUpstreamResponse,
+    failed: onUpstreamError,
+    faulted: (exchange, error) => answerOwnFault(exchange.res, error, exchange.routeKey),
+    closed: record,
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const startedAt = process.hrtime.bigint();
+    const match = routes.match(req.method ?? 'GET', req.url ?? '/');
+    const route = match?.route;
+    const context = route?.context ?? 'none';
+    const routeKey = route?.key ?? 'unmatched';
+    const stage = context === 'none' || context === 'legacy-only' ? undefined : stageState.current(context);
+    const userId = match?.userId ?? null;
+    const pinned = stage !== undefined && route?.kind === 'read' && userId !== null && readsMayOutrunWrites(stage.stage) && writerPins.isPinned(userId);
+    const decision = decideBackend({ stage, kind: route?.kind ?? 'read', userId, pinned });
+
+    if (decision.action === 'hold-write') {
+      metrics.heldWrites.inc({ context });
+      metrics.requests.add(context, routeKey, 'proxy', '503');
+      metrics.requestDuration.observe({ context, backend: 'proxy' }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      // The body is not wanted; reading it lets the connection be reused.
+      req.resume();
+      return sendJson(res, 503, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes; retry shortly`, { 'retry-after': '1' });
+    }
+
+    const exchange: Exchange = {
+      req,
+      res,
+      context,
+      routeKey,
+      backend: decision.backend,
+      match,
+      startedAt,
+      // HEAD has no body to compare; only GET is mirrored.
+      mirror: decision.mirror && req.method === 'GET',
+      pinFrom: decision.pinsWriter && pinningWrites ? clock() : null,
+      upstreamSentAt: startedAt,
+    };
+    const upstreamExchange = upstreams[decision.backend].exchange(req, res, exchange, hooks);
+    // Only a user the new service has just created or erased waits, and only for legacy.
+    if (decision.backend === 'legacy' && userId !== null && existenceGate.isGated(userId)) {
+      void existenceGate.waitFor(userId).then((outcome) => {
+        metrics.existenceWaits.inc({ context, outcome });
+        upstreamExchange.send();
+      });
+      return;
+    }
+    upstreamExchange.send();
+  };
+
+  const server = http.createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (error) {
+      answerOwnFault(res, error, req.url);
+    }
+  });
+  // Clients' keep-alive connections outlive upstreams' idle timeouts by default (Node: 5 s); keep ours a bit longer.
+  server.keepAliveTimeout = 65_000;
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+
+  const health = (): ProxyHealth => {
+    const report = stageState.report();
+    const table = stageState.all();
+    return {
+      status: report.reachable ? 'ok' : 'degraded',
+      stateStore: report,
+      contexts: CONTEXTS.map((c) => ({ context: c, stage: table[c].stage, canaryPercent: table[c].canaryPercent, version: table[c].version, writesHeld: table[c].writesHeldSince !== null })),
+      pinnedUsers: writerPins.size,
+    };
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    clearInterval(sweepTimer);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // In-flight requests finish; a client's idle keep-alive connection must not keep stop() waiting.
+    const forced = setTimeout(() => server.closeAllConnections(), upstreamTimeoutMs + 1_000);
+    await closed;
+    clearTimeout(forced);
+    await stageState.stop();
+    await sweep;
+    await shadow.stop();
+    for (const agent of Object.values(shadowAgents)) agent.destroy();
+    await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
+  };
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    health,
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+/** Wants an answer's whole body, or null when it is larger than `limit`. */
+interface BodyReader {
+  readonly limit: number;
+  readonly done: (body: Buffer | null) => void;
+}
+
+function bodyReader(limit: number, done: (body: Buffer | null) => void): BodyReader {
+  return { limit, done };
+}
+
+/** One copy of the body for all its readers, kept only up to the largest limit among them. */
+function bodyTap(readers: readonly BodyReader[]): BodyTap {
+  const keep = Math.max(...readers.map((r) => r.limit));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    data(chunk) {
+      size += chunk.length;
+      if (size <= keep) chunks.push(chunk);
+      else chunks.length = 0;
+    },
+    end() {
+      const body = size <= keep ? Buffer.concat(chunks, size) : null;
+      for (const reader of readers) reader.done(body !== null && size <= reader.limit ? body : null);
+    },
+  };
+}
+
+function fieldOf(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.split('.')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
