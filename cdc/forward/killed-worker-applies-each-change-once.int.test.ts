@@ -205,10 +205,9 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
     TEST_CONTEXT_EVENT_TOPICS: ['account', 'profile', 'preferences'].map((aggregate) => `${sandbox.name}.${aggregate}.events`).join(','),
     ...extra,
   });
-  const startWorker = async (extra: Record<string, string> = {}) => {
+  const startWorker = (extra: Record<string, string> = {}) => {
     const child = spawnForwardWorker(childEnv(extra));
     children.push(child);
-    await child.signal('ready');
     return child;
   };
   const outboxCount = async () =>
@@ -272,7 +271,9 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
       const ends = await eventLog.endOffsets(sandbox.usersTopic);
       return ends.reduce((sum, end) => sum + Number(end.offset), 0) >= changes / 2 ? true : undefined;
     }, { timeoutMs: 30_000 }), writeFailure]);
-    const first = await startWorker({ TEST_HOLD_OFFSET_COMMIT_FROM: String(Math.floor(changes / 3 / LEGACY_USERS_PARTITIONS)) });
+    // The lives below wait for the signal they are started for, not for 'ready': a batch can be taken, and
+    // a life can die in it, before startCdcWorkers has returned (a second life did in CI).
+    const first = startWorker({ TEST_HOLD_OFFSET_COMMIT_FROM: String(Math.floor(changes / 3 / LEGACY_USERS_PARTITIONS)) });
     const held = await Promise.race([first.signal('holding-offset-commit', 60_000), writeFailure]).catch(async (error: Error) => {
       throw new Error(`${error.message}\n(${await outboxCount()} of ${totalEvents} events out)`);
     });
@@ -294,7 +295,7 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
 
     // Second life: small batches; it kills itself inside its sixth, with earlier ones committed and the other
     // partitions' batches in flight. (Killing it after a large batch could find every partition done already.)
-    const second = await startWorker({ TEST_KILL_INSIDE_BATCH: '6', TEST_FETCH_MAX_BYTES: String(64 * 1024) });
+    const second = startWorker({ TEST_KILL_INSIDE_BATCH: '6', TEST_FETCH_MAX_BYTES: String(64 * 1024) });
     await Promise.race([second.signal('killing-itself', 90_000), writeFailure]);
     await second.kill();
     await expectNothingAppliedFor(500);
@@ -303,7 +304,8 @@ describe('forward sync killed mid-stream: exactly-once effect on top of at-least
     const secondKillAt = Date.now() - started;
 
     // Third life: runs to the end.
-    const third = await startWorker();
+    const third = startWorker();
+    await third.signal('ready');
     await writing;
     const legacyRows = new Map(
       (await legacy.query<Row>(`SELECT usr_id::int AS usr_id, ${COLUMNS.slice(1).map((c) => (TYPES[c] === 'timestamp' ? `${c}::text AS ${c}` : c)).join(', ')}, updated_ts::text AS updated_ts FROM public.users`))
