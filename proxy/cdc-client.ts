@@ -15,15 +15,18 @@ export interface LegacyExistence {
 
 /** The cdc workers' HTTP API, as far as the data plane needs it. */
 export class CdcClient implements ForwardSyncPositions, LegacyExistence {
+  private readonly baseUrl: string;
+
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     private readonly timeoutMs = 1_000,
-  ) {}
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
 
   async forwardPosition(userId: string): Promise<ForwardPosition> {
     const response = await fetch(`${this.baseUrl}/sync/forward/users/${encodeURIComponent(userId)}`, { signal: AbortSignal.timeout(this.timeoutMs) });
     const text = await response.text();
-    if (response.status === 404) return { sourceCommittedAt: null };
     if (response.status !== 200) throw new Error(`cdc answered ${response.status} for the forward position of a user`);
     const body = JSON.parse(text) as { sourceCommittedAt?: string | null };
     return { sourceCommittedAt: typeof body.sourceCommittedAt === 'string' ? new Date(body.sourceCommittedAt) : null };

@@ -10,7 +10,7 @@ import { createProxyMetrics, observeStages, type ProxyMetrics } from './proxy-me
 import { ExistenceGate } from './read-your-writes/existence-gate';
 import { WriterPins } from './read-your-writes/writer-pins';
 import { decideBackend, readsMayOutrunWrites, type Backend } from './routing/backend-decision';
-import { loadRouteTable, type MatchedRoute, type RouteTable } from './routing/route-table';
+import { isUserId, loadRouteTable, type MatchedRoute, type RouteTable } from './routing/route-table';
 import { parseJson, ShadowMirror } from './shadow/shadow-mirror';
 import { StageState, type StageStateReport } from './stages/stage-state';
 import { CONTEXTS, writesOwnerOf, type Context, type Stage, type StageTable } from './stages/stages';
@@ -190,46 +190,52 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     else res.destroy();
   };
 
+  /**
+   * At most one copy of the answer's body is wanted per exchange: a write sent to legacy (pin its writer), a
+   * sign-up answered by the new service (gate its user), or a mirrored GET (compare it); never two at once.
+   */
   const onUpstreamResponse = (exchange: Exchange, status: number): BodyTap | undefined => {
     const req = exchange.req;
-    const readers: BodyReader[] = [];
     metrics.upstreamDuration.observe({ context: exchange.context, backend: exchange.backend }, Number(process.hrtime.bigint() - exchange.upstreamSentAt) / 1e9);
     const route = exchange.match?.route;
     if (exchange.pinFrom && route?.userId && !(status >= 400 && status < 500)) {
       const sentAt = exchange.pinFrom;
       if (route.userId.from === 'path') {
         if (exchange.match?.userId) writerPins.pin(exchange.match.userId, sentAt);
-      } else {
-        // The user is named in the answer (sign-up, sign-in). The tap's end runs before the client's response
-        // is ended, so the pin is in place before the client can read again.
-        const field = route.userId.field;
-        readers.push(bodyReader(RESPONSE_ID_LIMIT, (body) => {
-          const value = body === null ? undefined : fieldOf(parseJson(body), field);
-          if (typeof value === 'number' || (typeof value === 'string' && /^[1-9][0-9]*$/.test(value))) writerPins.pin(String(value), sentAt);
-        }));
+        return undefined;
       }
+      // The user is named in the answer (sign-up, sign-in). The tap's end runs before the client's response
+      // is ended, so the pin is in place before the client can read again.
+      const field = route.userId.field;
+      return bodyTap(RESPONSE_ID_LIMIT, (body) => {
+        const userId = userIdIn(body, field);
+        if (userId !== null) writerPins.pin(userId, sentAt);
+      });
     }
     if (gatingExistence && exchange.backend === 'new' && route?.context === 'identity' && route.kind === 'write') {
       // A sign-up (201, the id in the answer) or an erasure (204, the id in the path) made on the new side.
       if (req.method === 'DELETE' && status === 204 && exchange.match?.userId) existenceGate.expect(exchange.match.userId, false);
       if (req.method === 'POST' && status === 201 && route.userId?.from === 'response') {
         const field = route.userId.field;
-        readers.push(bodyReader(RESPONSE_ID_LIMIT, (body) => {
-          const value = body === null ? undefined : fieldOf(parseJson(body), field);
-          if (typeof value === 'number' || (typeof value === 'string' && /^[1-9][0-9]*$/.test(value))) existenceGate.expect(String(value), true);
-        }));
+        return bodyTap(RESPONSE_ID_LIMIT, (body) => {
+          const userId = userIdIn(body, field);
+          if (userId !== null) existenceGate.expect(userId, true);
+        });
       }
+      return undefined;
     }
     if (exchange.mirror && route && exchange.context !== 'none' && exchange.context !== 'legacy-only') {
       const context = exchange.context;
       const path = req.url ?? '/';
-      readers.push(bodyReader(SHADOW_BODY_LIMIT, (body) => {
+      const headers = req.headers;
+      const userId = exchange.match?.userId ?? null;
+      return bodyTap(SHADOW_BODY_LIMIT, (body) => {
         if (body === null) return void metrics.shadowDropped.inc({ context, reason: 'too-large' });
-        const parsed = parseJson(body);
-        shadow.mirror(context, route, exchange.match?.userId ?? null, path, req.headers, { status, body: parsed });
-      }));
+        // The comparison is off the client's path: parsing and the mirrored request wait until its answer is out.
+        setImmediate(() => shadow.mirror(context, route, userId, path, headers, { status, body: parseJson(body) }));
+      });
     }
-    return readers.length === 0 ? undefined : bodyTap(readers);
+    return undefined;
   };
 
   const onUpstreamError = (exchange: Exchange, reason: UpstreamFailure, error: Error, headersSent: boolean) => {
@@ -356,32 +362,28 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 }
 
-/** Wants an answer's whole body, or null when it is larger than `limit`. */
-interface BodyReader {
-  readonly limit: number;
-  readonly done: (body: Buffer | null) => void;
-}
-
-function bodyReader(limit: number, done: (body: Buffer | null) => void): BodyReader {
-  return { limit, done };
-}
-
-/** One copy of the body for all its readers, kept only up to the largest limit among them. */
-function bodyTap(readers: readonly BodyReader[]): BodyTap {
-  const keep = Math.max(...readers.map((r) => r.limit));
+/** A copy of an answer's whole body for `done`, or null when it is larger than `limit`. */
+function bodyTap(limit: number, done: (body: Buffer | null) => void): BodyTap {
   const chunks: Buffer[] = [];
   let size = 0;
   return {
     data(chunk) {
       size += chunk.length;
-      if (size <= keep) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
       else chunks.length = 0;
     },
     end() {
-      const body = size <= keep ? Buffer.concat(chunks, size) : null;
-      for (const reader of readers) reader.done(body !== null && size <= reader.limit ? body : null);
+      done(size <= limit ? Buffer.concat(chunks, size) : null);
     },
   };
+}
+
+/** The user id an answer names at `field` (sign-up, sign-in), if it is one the route table would take. */
+function userIdIn(body: Buffer | null, field: string): string | null {
+  if (body === null) return null;
+  const value = fieldOf(parseJson(body), field);
+  const id = typeof value === 'number' ? String(value) : value;
+  return typeof id === 'string' && isUserId(id) ? id : null;
 }
 
 function fieldOf(value: unknown, path: string): unknown {

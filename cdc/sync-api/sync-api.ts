@@ -37,10 +37,14 @@ function bearerMatches(header: string | undefined, token: string | undefined): b
 
 export function syncApiRouter(deps: SyncApiDependencies): Router {
   const router = express.Router();
+  // Both user routes take the contract's ids (bigint, up to 18 digits); anything else changes nothing and is a 400.
+  router.param('id', (_req, res, next, id: string) => {
+    if (!/^[1-9][0-9]{0,17}$/.test(id)) return fail(res, 400, 'CDC.INVALID_USER_ID', 'the user id must be a positive integer');
+    next();
+  });
 
   router.get('/sync/forward/users/:id', async (req, res) => {
     const id = req.params.id;
-    if (!/^[1-9][0-9]{0,17}$/.test(id)) return fail(res, 400, 'CDC.INVALID_USER_ID', 'the user id must be a positive integer');
     const { rows } = await deps.userService.query<{ commit_lsn: string; source_committed_at: Date | null; applied_at: Date }>(
       'SELECT commit_lsn, source_committed_at, applied_at FROM sync.forward_positions WHERE usr_id = $1',
       [id],
@@ -58,7 +62,6 @@ export function syncApiRouter(deps: SyncApiDependencies): Router {
   // gone) only once the reverse sync has applied it; the proxy holds that user's legacy-bound requests until then.
   router.get('/sync/reverse/users/:id', async (req, res) => {
     const id = req.params.id;
-    if (!/^[1-9][0-9]{0,17}$/.test(id)) return fail(res, 400, 'CDC.INVALID_USER_ID', 'the user id must be a positive integer');
     const { rowCount } = await deps.legacy.query('SELECT 1 FROM public.users WHERE usr_id = $1', [id]);
     res.json({ usrId: Number(id), legacyRowExists: (rowCount ?? 0) > 0 });
   });

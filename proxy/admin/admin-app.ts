@@ -11,7 +11,7 @@ import { parseActor, parseCanary, parseContext, parseListQuery, parsePromote, pa
 import type { AdminSettings } from './admin-settings';
 import { fetchSync, gatherFacts, listAudit, listShadowMismatches, promoteContext, readContexts, rollbackContext, setCanaryPercent, type Applied, type ControlPlane, type DryRun } from './context-changes';
 import { evaluateGuards, failedGuards, type SyncFacts } from './promotion-guards';
-import { nextStage, writesOwnerOf } from './stage-transitions';
+import { nextStage, writesOwnerOf, type Context } from './stage-transitions';
 
 export interface AdminDependencies {
   /** The control plane, database `strangler`. */
@@ -109,7 +109,7 @@ export function createAdminApp(deps: AdminDependencies): Express {
   admin.use(jsonBody());
 
   // Behind requireToken, so `token` is set whenever a change runs.
-  const plane = (): ControlPlane => ({ control, logger, clock: deps.clock, token: token!, cdcUrl: deps.cdcUrl, settings });
+  const controlPlane: ControlPlane = { control, logger, clock: deps.clock, token: token!, cdcUrl: deps.cdcUrl, settings };
 
   const actorOf = (req: Request) => parseActor(req.headers['x-strangler-actor']);
 
@@ -124,7 +124,7 @@ export function createAdminApp(deps: AdminDependencies): Express {
   };
 
   admin.get('/contexts', async (_req, res) => {
-    const sync = await fetchSync(plane());
+    const sync = await fetchSync(controlPlane);
     const rows = await readContexts(control);
     const contexts = await Promise.all(
       rows.map(async (row) => {
@@ -148,35 +148,25 @@ export function createAdminApp(deps: AdminDependencies): Express {
     res.json({ contexts, cdc: sync.reachable ? { reachable: true, workers: sync.workers } : { reachable: false, reason: sync.reason } });
   });
 
-  admin.post('/contexts/:context/promote', async (req, res) => {
-    const context = parseContext(req.params.context);
-    if (context instanceof AdminFailure) return send(res, context);
-    const input = parsePromote(req.body);
-    if (input instanceof AdminFailure) return send(res, input);
-    const actor = actorOf(req);
-    if (actor instanceof AdminFailure) return send(res, actor);
-    answer(res, context, 'promote', await promoteContext(plane(), { context, actor, ...input }));
-  });
+  /**
+   * A change to one context: the context, the body and the actor are checked in that order (the first bad one
+   * answers), then the use case runs against the control plane and its outcome is answered and counted.
+   */
+  const changeRoute =
+    <I>(action: string, parseBody: (body: unknown) => I | AdminFailure, change: (plane: ControlPlane, request: I & { context: Context; actor: string }) => Promise<Applied | DryRun | AdminFailure>) =>
+    async (req: Request, res: Response) => {
+      const context = parseContext(req.params.context);
+      if (context instanceof AdminFailure) return send(res, context);
+      const input = parseBody(req.body);
+      if (input instanceof AdminFailure) return send(res, input);
+      const actor = actorOf(req);
+      if (actor instanceof AdminFailure) return send(res, actor);
+      answer(res, context, action, await change(controlPlane, { ...input, context, actor }));
+    };
 
-  admin.post('/contexts/:context/rollback', async (req, res) => {
-    const context = parseContext(req.params.context);
-    if (context instanceof AdminFailure) return send(res, context);
-    const input = parseRollback(req.body);
-    if (input instanceof AdminFailure) return send(res, input);
-    const actor = actorOf(req);
-    if (actor instanceof AdminFailure) return send(res, actor);
-    answer(res, context, 'rollback', await rollbackContext(plane(), { context, actor, ...input }));
-  });
-
-  admin.put('/contexts/:context/canary', async (req, res) => {
-    const context = parseContext(req.params.context);
-    if (context instanceof AdminFailure) return send(res, context);
-    const input = parseCanary(req.body);
-    if (input instanceof AdminFailure) return send(res, input);
-    const actor = actorOf(req);
-    if (actor instanceof AdminFailure) return send(res, actor);
-    answer(res, context, 'canary', await setCanaryPercent(plane(), { context, actor, ...input }));
-  });
+  admin.post('/contexts/:context/promote', changeRoute('promote', parsePromote, promoteContext));
+  admin.post('/contexts/:context/rollback', changeRoute('rollback', parseRollback, rollbackContext));
+  admin.put('/contexts/:context/canary', changeRoute('canary', parseCanary, setCanaryPercent));
 
   admin.get('/audit', async (req, res) => {
     const filter = parseListQuery(req.query);

@@ -39,4 +39,3 @@ export class AdminFailure {
   }
 }
 
-export const isAdminFailure = (value: unknown): value is AdminFailure => value instanceof AdminFailure;

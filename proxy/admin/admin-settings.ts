@@ -6,8 +6,8 @@ const count = z.coerce.number().int().min(0);
 const milliseconds = z.coerce.number().int().min(0).max(3_600_000);
 
 const environment = z.object({
-  // Unset or empty: the admin API refuses every call (CONTRACT.md), it is never open.
-  STRANGLER_ADMIN_TOKEN: z.string().optional().transform((token) => (token === undefined || token === '' ? undefined : token)),
+  // Unset (or empty, which counts as unset): the admin API refuses every call (CONTRACT.md), it is never open.
+  STRANGLER_ADMIN_TOKEN: z.string().optional(),
   STRANGLER_CDC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8084'),
   STRANGLER_GUARD_MIN_SHADOW_SAMPLE: count.default(100),
   STRANGLER_GUARD_MAX_SHADOW_MISMATCH_RATE: rate.default(0.01),
@@ -35,7 +35,8 @@ export interface AdminSettings {
 }
 
 export function loadAdminSettings(env: NodeJS.ProcessEnv): AdminSettings {
-  const parsed = environment.safeParse(env);
+  // An empty variable is an unset one, as for the data plane's settings: `X=` must not coerce to 0.
+  const parsed = environment.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) throw new Error(`invalid admin configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const e = parsed.data;
   return {

@@ -7,6 +7,8 @@ import { AdminFailure } from './admin-failure';
 import type { AdminSettings } from './admin-settings';
 import { drainSync, fetchSyncFacts, type DrainOutcome } from './cdc-client';
 import { evaluateGuards, failedGuards, type GuardResult, type PromotionFacts, type SyncFacts, type VerifyFacts } from './promotion-guards';
+import { contextStageOf, type ContextStageRecord } from '../stages/stage-state';
+import { CONTEXTS, type ContextStage } from '../stages/stages';
 import { isRefusal, planCanary, planPromotion, planRollback, type Context, type ContextPosition, type Stage, type Transition } from './stage-transitions';
 
 export interface ControlPlane {
@@ -19,12 +21,8 @@ export interface ControlPlane {
   readonly settings: AdminSettings;
 }
 
-export interface ContextRow extends ContextPosition {
-  readonly context: Context;
-  readonly version: number;
-  /** When the context entered its current stage. */
-  readonly changedAt: Date;
-  readonly writesHeldSince: Date | null;
+/** A context's row of control.context_stages, with why its writes are held (the admin API shows it). */
+export interface ContextRow extends ContextStage {
   readonly writesHeldReason: string | null;
 }
 
@@ -32,20 +30,12 @@ type Queryable = Pick<Pool | PoolClient, 'query'>;
 
 const CONTEXT_COLUMNS = 'context, stage, canary_percent, version, changed_at, writes_held_since, writes_held_reason';
 
-function contextRow(row: Record<string, any>): ContextRow {
-  return {
-    context: row.context,
-    stage: row.stage,
-    canaryPercent: Number(row.canary_percent),
-    version: Number(row.version),
-    changedAt: row.changed_at,
-    writesHeldSince: row.writes_held_since,
-    writesHeldReason: row.writes_held_reason,
-  };
+function contextRow(row: ContextStageRecord & { writes_held_reason: string | null }): ContextRow {
+  return { ...contextStageOf(row), writesHeldReason: row.writes_held_reason };
 }
 
 export async function readContexts(db: Queryable): Promise<ContextRow[]> {
-  const { rows } = await db.query(`SELECT ${CONTEXT_COLUMNS} FROM control.context_stages ORDER BY array_position(ARRAY['identity','profile','preferences'], context)`);
+  const { rows } = await db.query(`SELECT ${CONTEXT_COLUMNS} FROM control.context_stages ORDER BY array_position($1::text[], context)`, [CONTEXTS]);
   return rows.map(contextRow);
 }
 

@@ -1,5 +1,5 @@
 // What must hold before a context moves one stage forward (issue #5, point 6), as pure functions of facts
-// gathered elsewhere (promotion-facts.ts), so that every threshold edge is unit-tested without a stack.
+// gathered elsewhere (gatherFacts in context-changes.ts), so that every threshold edge is unit-tested without a stack.
 import type { Stage } from './stage-transitions';
 
 export interface GuardThresholds {

@@ -62,7 +62,7 @@ export class Upstream {
   private readonly pool: Pool;
 
   constructor(
-    readonly origin: string,
+    origin: string,
     options: UpstreamOptions,
   ) {
     this.pool = new Pool(origin, {
@@ -131,7 +131,7 @@ export class UpstreamExchange<T> implements Dispatcher.DispatchHandler {
     if (this.clientLeft) return controller.abort(CLIENT_LEFT);
     this.guard(controller, () => {
       this.tap = this.hooks.answered(this.state, statusCode);
-      this.res.writeHead(statusCode, responseHeaders(headers));
+      this.res.writeHead(statusCode, endToEnd(headers));
     });
   }
 
@@ -197,12 +197,7 @@ function hasBody(req: IncomingMessage): boolean {
 
 /** The client's headers minus the hop-by-hop ones, plus where the request came from (X-Forwarded-*). */
 function requestHeaders(req: IncomingMessage): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  const named = connectionTokens(req.headers.connection);
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    headers[name] = value;
-  }
+  const headers = endToEnd(req.headers);
   const peer = req.socket.remoteAddress ?? '';
   const previous = req.headers['x-forwarded-for'];
   headers['x-forwarded-for'] = previous ? `${Array.isArray(previous) ? previous.join(', ') : previous}, ${peer}` : peer;
@@ -212,7 +207,8 @@ function requestHeaders(req: IncomingMessage): Record<string, string | string[]>
   return headers;
 }
 
-function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+/** The headers meant for the far end: without the hop-by-hop ones, nor those the `Connection` header names. */
+function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const kept: Record<string, string | string[]> = {};
   const named = connectionTokens(headers.connection);
   for (const [name, value] of Object.entries(headers)) {

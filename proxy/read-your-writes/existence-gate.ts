@@ -25,10 +25,6 @@ export class ExistenceGate {
 
   constructor(private readonly options: ExistenceGateOptions) {}
 
-  get size(): number {
-    return this.expected.size;
-  }
-
   /** The new service has just created (true) or erased (false) the user. */
   expect(userId: string, exists: boolean): void {
     this.expected.delete(userId);

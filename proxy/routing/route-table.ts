@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CONTEXTS, type Context } from '../stages/stages';
+import { CONTEXTS } from '../stages/stages';
 
 const NORMALISATIONS = ['case-fold', 'timestamp-ms', 'timestamp-s'] as const;
 export type Normalisation = (typeof NORMALISATIONS)[number];
@@ -114,7 +114,7 @@ export class RouteTable {
       }
       if (!matches) continue;
       const raw = candidate.userIdSegment >= 0 ? parts[candidate.userIdSegment + 1]! : null;
-      return { route: candidate.route, userId: raw !== null && /^[1-9][0-9]{0,18}$/.test(raw) ? raw : null };
+      return { route: candidate.route, userId: raw !== null && isUserId(raw) ? raw : null };
     }
     return null;
   }
@@ -130,6 +130,14 @@ export function parseRouteTable(json: unknown, source = 'route table'): RouteTab
   return new RouteTable(parsed.data.routes);
 }
 
+/**
+ * A user id as the contract's bigint ids are written: up to 18 digits, the range the cdc's sync API accepts,
+ * so that a pin or gate taken for an id can always be released by asking the cdc about it.
+ */
+export function isUserId(value: string): boolean {
+  return /^[1-9][0-9]{0,17}$/.test(value);
+}
+
 export const DEFAULT_ROUTE_TABLE_FILE = join(__dirname, '..', 'route-table.json');
 
 export function loadRouteTable(file = DEFAULT_ROUTE_TABLE_FILE): RouteTable {
@@ -142,4 +150,3 @@ export function loadRouteTable(file = DEFAULT_ROUTE_TABLE_FILE): RouteTable {
   return parseRouteTable(json, file);
 }
 
-export type RouteContext = Context | 'legacy-only';

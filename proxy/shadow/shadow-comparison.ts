@@ -9,7 +9,7 @@ export interface ObservedResponse {
 
 /**
  * A value as it may be stored and shown: never the value itself (it may be an email, a name, a hash), only
- * its type and size; booleans and null are safe to show, as are the fields a route lists in `reveal`.
+ * its type and size; booleans and null are safe to show, as are the fields listed in REVEALED_FIELDS.
  */
 export type RedactedValue =
   | { readonly type: 'absent' | 'null' | 'object' | 'array' | 'string' | 'number' | 'boolean'; readonly length?: number; readonly value?: unknown };

@@ -10,7 +10,7 @@ export interface StageStateOptions {
   readonly pollMs: number;
   /** A read slower than this counts as the store being unreachable (a hung connection must not freeze the state). */
   readonly readTimeoutMs: number;
-  /** Called after each successful read with the new table (metrics, clearing pins). */
+  /** Called with the first table read and then only when some context's stage, canary or hold changed. */
   readonly onChange?: (table: StageTable) => void;
 }
 
@@ -91,8 +91,8 @@ export class StageState {
       this.lastError = null;
       if (changed) {
         this.options.logger.info({ stages: CONTEXTS.map((c) => `${c}=${table[c].stage}/${table[c].canaryPercent}%${table[c].writesHeldSince ? '/held' : ''}`) }, 'stages read');
+        this.options.onChange?.(table);
       }
-      this.options.onChange?.(table);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.reachable || this.lastError === null) {
@@ -123,21 +123,35 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** A row of control.context_stages as the database gives it. */
+export interface ContextStageRecord {
+  readonly context: string;
+  readonly stage: string;
+  readonly canary_percent: number | string;
+  readonly version: number | string;
+  readonly changed_at: Date;
+  readonly writes_held_since: Date | null;
+}
+
+/** One row of control.context_stages, checked: an unknown context or stage is an error, never a guess. */
+export function contextStageOf(row: ContextStageRecord): ContextStage {
+  if (!isContext(row.context) || !isStage(row.stage)) throw new Error(`control.context_stages holds an unknown context or stage: ${row.context}/${row.stage}`);
+  return {
+    context: row.context,
+    stage: row.stage,
+    canaryPercent: Number(row.canary_percent),
+    version: Number(row.version),
+    changedAt: row.changed_at,
+    writesHeldSince: row.writes_held_since,
+  };
+}
+
 export async function readStageTable(control: Pool): Promise<StageTable> {
-  const { rows } = await control.query<{ context: string; stage: string; canary_percent: number; version: number; changed_at: Date; writes_held_since: Date | null }>(
-    'SELECT context, stage, canary_percent, version, changed_at, writes_held_since FROM control.context_stages',
-  );
+  const { rows } = await control.query<ContextStageRecord>('SELECT context, stage, canary_percent, version, changed_at, writes_held_since FROM control.context_stages');
   const table: Partial<Record<Context, ContextStage>> = {};
   for (const row of rows) {
-    if (!isContext(row.context) || !isStage(row.stage)) throw new Error(`control.context_stages holds an unknown context or stage: ${row.context}/${row.stage}`);
-    table[row.context] = {
-      context: row.context,
-      stage: row.stage,
-      canaryPercent: Number(row.canary_percent),
-      version: Number(row.version),
-      changedAt: row.changed_at,
-      writesHeldSince: row.writes_held_since,
-    };
+    const stage = contextStageOf(row);
+    table[stage.context] = stage;
   }
   const missing = CONTEXTS.filter((context) => table[context] === undefined);
   if (missing.length > 0) throw new Error(`control.context_stages has no row for ${missing.join(', ')}`);
