@@ -10,8 +10,8 @@ import { DEAD_LETTER_TOPIC } from '../cdc/dead-letters/dead-letter-sink';
 import { FORWARD_SYNC_GROUP } from '../cdc/forward/forward-sync.worker';
 import type { EventLogTeardown } from '../cdc/kafka/event-log';
 import { REVERSE_SYNC_GROUP } from '../cdc/reverse/reverse-sync.worker';
+import { waitFor } from '../stack/proc';
 
-export const DEMO_DATABASES = ['legacy', 'user_service', 'strangler'] as const;
 export const SYNC_GROUPS = [FORWARD_SYNC_GROUP, REVERSE_SYNC_GROUP] as const;
 
 /**
@@ -28,20 +28,14 @@ export interface CleanSlateOptions {
   /** A URL on the stack's server as a superuser, e.g. postgres://postgres@127.0.0.1:55432/postgres. */
   serverUrl: string;
   connectorFiles: readonly string[];
+  /** The stack's databases (stack/settings.ts), dropped and created empty. */
+  databases: readonly string[];
   eventLog: EventLogTeardown & { listTopics(): Promise<string[]> };
   say?: (line: string) => void;
 }
 
 async function connectRequest(connectUrl: string, method: string, path: string): Promise<Response> {
   return fetch(`${connectUrl}${path}`, { method, signal: AbortSignal.timeout(30_000) });
-}
-
-async function until(what: string, holds: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await holds())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /**
@@ -55,16 +49,16 @@ async function removeConnector(connectUrl: string, registration: ConnectorRegist
   if (status.status === 404) return false;
   const stop = await connectRequest(connectUrl, 'PUT', `/connectors/${name}/stop`);
   if (!stop.ok) throw new Error(`Kafka Connect refused to stop ${registration.name}: ${stop.status} ${await stop.text()}`);
-  await until(`connector ${registration.name} to stop`, async () => {
+  await waitFor(`connector ${registration.name} to stop`, async () => {
     const res = await connectRequest(connectUrl, 'GET', `/connectors/${name}/status`);
     const body = (await res.json()) as { connector?: { state?: string } };
     return body.connector?.state === 'STOPPED';
-  });
+  }, 60_000, 250);
   const reset = await connectRequest(connectUrl, 'DELETE', `/connectors/${name}/offsets`);
   if (!reset.ok) throw new Error(`Kafka Connect refused to reset the offsets of ${registration.name}: ${reset.status} ${await reset.text()}`);
   const removed = await connectRequest(connectUrl, 'DELETE', `/connectors/${name}`);
   if (!removed.ok && removed.status !== 404) throw new Error(`Kafka Connect refused to delete ${registration.name}: ${removed.status}`);
-  await until(`connector ${registration.name} to be gone`, async () => (await connectRequest(connectUrl, 'GET', `/connectors/${name}`)).status === 404);
+  await waitFor(`connector ${registration.name} to be gone`, async () => (await connectRequest(connectUrl, 'GET', `/connectors/${name}`)).status === 404, 60_000, 250);
   return true;
 }
 
@@ -83,19 +77,19 @@ export async function cleanSlate(options: CleanSlateOptions): Promise<void> {
       if (typeof slot !== 'string') continue;
       // The slot outlives its connector (Debezium does not drop it) and pins WAL; a stopped task lets go of it
       // within moments, but an active slot cannot be dropped.
-      await until(`replication slot ${slot} to be released`, async () => {
+      await waitFor(`replication slot ${slot} to be released`, async () => {
         const { rows } = await server.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
         return rows.length === 0 || !rows[0]!.active;
-      });
+      }, 60_000, 250);
       const { rowCount } = await server.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
       if (rowCount) say(`replication slot ${slot} dropped`);
     }
-    for (const database of DEMO_DATABASES) {
+    for (const database of options.databases) {
       // FORCE ends leftover sessions (a psql someone left open); the services are not running.
       await server.query(`DROP DATABASE IF EXISTS ${server.escapeIdentifier(database)} WITH (FORCE)`);
       await server.query(`CREATE DATABASE ${server.escapeIdentifier(database)}`);
     }
-    say(`databases ${DEMO_DATABASES.join(', ')} dropped and created empty`);
+    say(`databases ${options.databases.join(', ')} dropped and created empty`);
   } finally {
     await server.end();
   }

@@ -124,10 +124,6 @@ export class ClientTraffic {
     for (const user of users) this.pool.add(user);
   }
 
-  get users(): number {
-    return this.pool.size;
-  }
-
   start(): void {
     this.startedAt = Date.now();
     this.issued = 0;

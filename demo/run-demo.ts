@@ -6,16 +6,17 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { resolve } from 'node:path';
-import { Pool } from 'pg';
 import pino from 'pino';
 import { connectorFiles } from '../cdc/connectors/register';
 import { LEGACY_USERS_TOPIC, FORWARD_SYNC_GROUP } from '../cdc/forward/forward-sync.worker';
 import { KafkajsEventLog } from '../cdc/kafka/kafkajs-event-log';
 import { migrateLegacy } from '../migrations/migrate';
+import { generateLegacyUsers, type GeneratedLegacyUser } from '../migrations/legacy/seed/legacy-user-generator';
 import { seedLegacyUsers } from '../migrations/legacy/seed/seed-legacy-users';
 import { seedPassword } from '../migrations/legacy/seed/password-pool';
 import { stackDown, stackPaths, stackSettings, stackUp, startPrometheus, stopPrometheus, type PrometheusStart, type StackSettings } from '../stack/native-stack';
-import { canConnect } from '../stack/proc';
+import { canConnect, waitFor } from '../stack/proc';
+import { drainSync, fetchSyncFacts } from '../proxy/admin/cdc-client';
 import { checkBothSides } from './both-sides';
 import { cleanSlate } from './clean-slate';
 import { ClientTraffic, emptyTrafficStats, type KnownUser } from './client-traffic';
@@ -77,7 +78,6 @@ function serviceSpecs(urls: DemoUrls): ServiceSpec[] {
   ];
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 async function metricsOf(url: string): Promise<Sample[]> {
   const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3_000) });
@@ -85,8 +85,8 @@ async function metricsOf(url: string): Promise<Sample[]> {
 }
 
 async function syncWorkers(cdcUrl: string): Promise<SyncWorkerReport[]> {
-  const res = await fetch(`${cdcUrl}/healthz`, { signal: AbortSignal.timeout(3_000) });
-  return ((await res.json()) as { workers?: SyncWorkerReport[] }).workers ?? [];
+  const facts = await fetchSyncFacts(cdcUrl, 3_000);
+  return facts.reachable ? facts.workers.map((worker) => ({ ...worker, lastLagSeconds: worker.lastLagSeconds ?? null })) : [];
 }
 
 async function currentFigures(urls: DemoUrls): Promise<Figures> {
@@ -94,16 +94,22 @@ async function currentFigures(urls: DemoUrls): Promise<Figures> {
   return figuresFrom(proxy, cdc, sync);
 }
 
-/** The cdc's drain: returns once the direction has applied everything its source had committed. */
-async function drainSync(urls: DemoUrls, token: string, direction: 'forward' | 'reverse', timeoutMs: number): Promise<boolean> {
-  const res = await fetch(`${urls.cdc}/sync/${direction}/drain`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ timeoutMs }),
-    signal: AbortSignal.timeout(timeoutMs + 10_000),
-  });
-  await res.text();
-  return res.status === 200;
+/**
+ * Both directions drained, one after the other: each has applied everything its source had committed when
+ * asked. A drain that times out (a sync catching up with a burst) is asked again until the deadline.
+ */
+async function drainBoth(cdcUrl: string, token: string, timeoutMs: number, checkAlive: () => void): Promise<void> {
+  for (const direction of ['forward', 'reverse'] as const) {
+    let last = '';
+    await waitFor(`the ${direction} sync to drain`, async () => {
+      checkAlive();
+      const outcome = await drainSync(cdcUrl, direction, token, 10_000);
+      if (!outcome.drained) last = outcome.reason;
+      return outcome.drained;
+    }, timeoutMs, 0).catch((error: Error) => {
+      throw new Error(`${error.message}${last ? ` (${last})` : ''}`);
+    });
+  }
 }
 
 async function sumOffsets(offsets: Promise<{ offset: string }[]>): Promise<number> {
@@ -111,35 +117,23 @@ async function sumOffsets(offsets: Promise<{ offset: string }[]>): Promise<numbe
 }
 
 /**
- * The users the traffic may touch: seeded rows without legacy dirt (tidy valid email, known status, locale
- * and settings present) that the snapshot brought into identity. Dirty rows are the verifier's and the
- * dead letters' business; a client reading one through the new service would see a 404 that is the data's
- * fault, not the migration's.
+ * The users the traffic may touch: the seeded users without legacy dirt, replayed from the seed's own
+ * generator (the same seed gives the same users; ids are positions after the seed's reset). Dirty rows are
+ * the verifier's and the dead letters' business; a client reading one through the new service would see a
+ * 404 that is the data's fault, not the migration's. The drain after the snapshot proved the tidy ones are
+ * in all three contexts.
  */
-async function cleanSeededUsers(legacyUrl: string, userServiceUrl: string): Promise<KnownUser[]> {
-  const legacy = new Pool({ connectionString: legacyUrl, max: 1 });
-  const userService = new Pool({ connectionString: userServiceUrl, max: 1 });
-  try {
-    const { rows } = await legacy.query<{ usr_id: string; email_addr: string; acct_stat_cd: string }>(
-      `SELECT usr_id, email_addr, acct_stat_cd FROM public.users
-        WHERE email_addr = lower(btrim(email_addr)) AND email_addr ~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$'
-          AND acct_stat_cd IN ('A', 'S', 'C')
-          AND nullif(btrim(pref_lang), '') IS NOT NULL AND pref_tz IS NOT NULL AND theme_cd IS NOT NULL AND email_optin_flg IS NOT NULL
-          AND coalesce(length(bio_txt), 0) <= 2000`,
-    );
-    const synced = new Set((await userService.query<{ id: string }>(
-      `SELECT a.id FROM identity.accounts a JOIN profile.profiles p USING (id) JOIN preferences.preferences s USING (id)`,
-    )).rows.map((r) => r.id));
-    return rows.filter((r) => synced.has(r.usr_id)).map((r) => ({
-      id: Number(r.usr_id),
-      email: r.email_addr,
-      // The seed's user n (usr_id n after its reset) logs in with seed-password-NN, NN = (n - 1) mod 16.
-      password: seedPassword(Number(r.usr_id) - 1),
-      active: r.acct_stat_cd === 'A',
-    }));
-  } finally {
-    await Promise.all([legacy.end(), userService.end()]);
+function tidySeededUsers(count: number, seed: number): KnownUser[] {
+  const users: KnownUser[] = [];
+  // Password hashes do not shape the stream; the clients sign in with the pool's passwords.
+  const generated = generateLegacyUsers(seed, []);
+  for (let id = 1; id <= count; id++) {
+    const { row, dirt } = generated.next().value as GeneratedLegacyUser;
+    if (dirt.length > 0) continue;
+    // The seed's user n logs in with seed-password-NN, NN = (n - 1) mod 16.
+    users.push({ id, email: row.email_addr, password: seedPassword(id - 1), active: row.acct_stat_cd === 'A' });
   }
+  return users;
 }
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
@@ -176,7 +170,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     await readline.question(`    press Enter to ${what} `);
   };
 
-  const eventLog = new KafkajsEventLog({ brokers: [`127.0.0.1:${settings.kafkaPort}`], clientId: 'strangler-demo' }, logger);
+  // The broker the services are given, so that the demo watches the topics they use.
+  const eventLog = new KafkajsEventLog({ brokers: env.STRANGLER_KAFKA_BROKERS!.split(','), clientId: 'strangler-demo' }, logger);
   let stackStartedHere = false;
   let seeded = 0;
   try {
@@ -198,6 +193,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       connectUrl: env.STRANGLER_CONNECT_URL!,
       serverUrl: `postgres://postgres@127.0.0.1:${settings.pgPort}/postgres`,
       connectorFiles: await connectorFiles(),
+      databases: settings.databases,
       eventLog,
       say: (line) => terminal.note(line),
     });
@@ -217,21 +213,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
     terminal.step('the initial snapshot: every seeded row through Debezium and the forward sync');
     const snapshot = terminal.progress('snapshot applied', seeded, ' rows');
-    const snapshotDeadline = Date.now() + 10 * 60_000;
-    for (;;) {
+    let counts = { produced: 0, applied: 0 };
+    await waitFor('the snapshot to be applied', async () => {
       checkAlive();
-      const produced = await sumOffsets(eventLog.endOffsets(LEGACY_USERS_TOPIC));
-      const applied = await sumOffsets(eventLog.committedOffsets(FORWARD_SYNC_GROUP, LEGACY_USERS_TOPIC));
-      snapshot.update(Math.min(applied, seeded));
+      counts = {
+        produced: await sumOffsets(eventLog.endOffsets(LEGACY_USERS_TOPIC)),
+        applied: await sumOffsets(eventLog.committedOffsets(FORWARD_SYNC_GROUP, LEGACY_USERS_TOPIC)),
+      };
+      snapshot.update(Math.min(counts.applied, seeded));
       // Every seeded row is on the topic once; then the drain proves the sync applied all of it.
-      if (produced >= seeded && (await drainSync(urls, token, 'forward', 2_000))) break;
-      if (Date.now() > snapshotDeadline) throw new Error(`the snapshot was not applied within 10 minutes (${produced} rows produced, ${applied} applied)`);
-      await sleep(1_000);
-    }
+      return counts.produced >= seeded && (await drainSync(urls.cdc, 'forward', token, 2_000)).drained;
+    }, 10 * 60_000, 1_000).catch((error: Error) => {
+      throw new Error(`${error.message} (${counts.produced} rows produced, ${counts.applied} applied)`);
+    });
     snapshot.update(seeded);
     snapshot.stop();
 
-    const users = await cleanSeededUsers(env.LEGACY_DATABASE_URL!, env.USER_SERVICE_ADMIN_DATABASE_URL!);
+    const users = tidySeededUsers(seed.inserted, seed.seed);
     terminal.step(`client traffic through the proxy (${urls.proxy}): ~${phases.ratePerSecond} requests/s over ${users.length} tidy users, for the whole walk`);
     const runTag = `${Date.now().toString(36)}`;
     traffic = new ClientTraffic({
@@ -256,7 +254,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     // The verifier re-reads drifting rows once after --recheck-delay; rows a sync is still applying would
     // count as drift, so each run starts when both directions have caught up with what was committed.
     const verifyAfterDrain = async (context: (typeof CONTEXTS)[number]) => {
-      for (const direction of ['forward', 'reverse'] as const) await drainSync(urls, token, direction, 30_000);
+      await drainBoth(urls.cdc, token, 60_000, checkAlive);
       return runVerify(root, env, context);
     };
     const admin = new AdminClient(urls.admin, token);
@@ -271,13 +269,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
     terminal.step('the end: traffic stopped, both syncs drained, every acknowledged write checked on both sides');
     await traffic.stop();
-    for (const direction of ['forward', 'reverse'] as const) {
-      const deadline = Date.now() + 120_000;
-      while (!(await drainSync(urls, token, direction, 10_000))) {
-        checkAlive();
-        if (Date.now() > deadline) throw new Error(`the ${direction} sync did not drain within 2 minutes`);
-      }
-    }
+    await drainBoth(urls.cdc, token, 120_000, checkAlive);
     const checking = terminal.progress('users checked on legacy and the user-service', Math.max(1, ledger.expectations().length));
     bothSides = await checkBothSides(ledger, [{ name: 'legacy', baseUrl: urls.legacy }, { name: 'user-service', baseUrl: urls.userService }], (done) => checking.update(done));
     checking.stop();

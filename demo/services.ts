@@ -4,8 +4,9 @@
  * stops it fails the demo at once, with the tail of its log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { tail, waitFor } from '../stack/proc';
 
 export type ServiceName = 'legacy' | 'user-service' | 'cdc' | 'proxy';
 
@@ -23,31 +24,17 @@ export interface RunningService {
   readonly logFile: string;
 }
 
-function tailOf(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 export class DemoServices {
   private readonly running: RunningService[] = [];
   private stopping = false;
   private crash: Error | undefined;
-  private readonly crashListeners: ((error: Error) => void)[] = [];
 
   /**
    * `detached`: each child leads its own process group and writes straight to its log file, so it outlives
    * the demo (--keep) and a Ctrl-C in the demo's terminal reaches only the demo, which stops them itself.
    */
   constructor(private readonly root: string, private readonly logDir: string, private readonly env: NodeJS.ProcessEnv, private readonly detached = false) {}
-
-  /** Called once, with the first crash, however many children die. */
-  onCrash(listener: (error: Error) => void): void {
-    if (this.crash) listener(this.crash);
-    else this.crashListeners.push(listener);
-  }
 
   get crashed(): Error | undefined {
     return this.crash;
@@ -82,22 +69,20 @@ export class DemoServices {
     this.running.push(service);
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
-      this.crash ??= new Error(`${spec.name} exited (${signal ?? `code ${code}`}) while the demo ran; the end of ${logFile}:\n${tailOf(logFile)}`);
-      for (const listener of this.crashListeners.splice(0)) listener(this.crash);
+      this.crash ??= new Error(`${spec.name} exited (${signal ?? `code ${code}`}) while the demo ran; the end of ${logFile}:\n${tail(logFile, 15)}`);
     });
     return service;
   }
 
   private async waitHealthy(service: RunningService, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    await waitFor(`${service.spec.name} healthy at ${service.spec.healthUrl}`, async () => {
       if (this.crash) throw this.crash;
       // Refused connections are expected while it starts (migrations first); only an exit ends the wait early.
-      const healthy = await fetch(service.spec.healthUrl, { signal: AbortSignal.timeout(2_000) }).then((res) => res.ok, () => false);
-      if (healthy) return;
-      if (Date.now() > deadline) throw new Error(`${service.spec.name} not healthy at ${service.spec.healthUrl} after ${timeoutMs} ms; see ${service.logFile}:\n${tailOf(service.logFile)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+      return fetch(service.spec.healthUrl, { signal: AbortSignal.timeout(2_000) }).then((res) => res.ok, () => false);
+    }, timeoutMs, 250).catch((error: Error) => {
+      if (error === this.crash) throw error;
+      throw new Error(`${error.message}; see ${service.logFile}:\n${tail(service.logFile, 15)}`);
+    });
   }
 
   /** SIGTERM to each (the proxy first: clients stop before their upstreams), SIGKILL after a grace period. */

@@ -4,8 +4,10 @@
  * answer each user got, and an erased user must be gone from both. The traffic never has two writes of one
  * user in flight at once, so the order of the answers is the order of the commits.
  */
-export const CONTEXTS = ['identity', 'profile', 'preferences'] as const;
-export type ContextName = (typeof CONTEXTS)[number];
+import { CONTEXTS, type Context } from '../proxy/stages/stages';
+
+export { CONTEXTS };
+export type ContextName = Context;
 
 /** The public API's resource of each context, as the routes name it. */
 export const RESOURCE_OF: Readonly<Record<ContextName, 'account' | 'profile' | 'preferences'>> = {
