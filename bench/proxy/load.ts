@@ -4,6 +4,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { round as roundTo } from '../cdc/sync-bench-harness';
 
 const run = promisify(execFile);
 
@@ -24,7 +25,7 @@ function percentile(sorted: number[], p: number): number {
 
 function summarise(latencies: number[], errors: number, seconds: number): LatencySummary {
   latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const round = (n: number) => roundTo(n, 3);
   return {
     requests: latencies.length,
     errors,

@@ -10,11 +10,14 @@ import { Pool } from 'pg';
 import { runMigrationSet } from '../../migrations/migrate';
 import { migrationSets } from '../../migrations/migration-sets';
 import { dropDatabase, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
+import { setStage } from '../../cdc/ownership/stage-store';
 import { until } from '../../cdc/test/until';
-import type { BenchOptions, BenchResult } from '../cdc/sync-bench-harness';
+import { round as roundTo, type BenchOptions, type BenchResult } from '../cdc/sync-bench-harness';
 import { startChild, typescriptChild, type Child } from './child';
 import { pacedLoad, saturationLoad, type LatencySummary } from './load';
 import { startNginx } from './nginx';
+
+const round = (value: number) => roundTo(value, 3);
 
 const RATE = 1_000;
 const TARGETS = ['direct', 'nginx', 'bareUndici', 'proxy', 'proxyShadow'] as const;
@@ -55,7 +58,7 @@ export async function proxyBench({ quick, progress }: BenchOptions): Promise<Ben
       proxyShadow: `http://127.0.0.1:${proxy.ready.port}`,
     };
     const setIdentity = async (stage: 'legacy' | 'shadow') => {
-      await control.query('UPDATE control.context_stages SET stage = $1, version = version + 1, changed_at = now() WHERE context = $2', [stage, 'identity']);
+      await setStage(control, 'identity', stage);
       await until(`the proxy acting on identity in ${stage}`, async () => {
         const health = (await (await fetch(`http://127.0.0.1:${proxy.ready.healthPort}/`)).json()) as { contexts: { context: string; stage: string }[] };
         return health.contexts.find((c) => c.context === 'identity')?.stage === stage ? true : undefined;
@@ -139,8 +142,4 @@ function median(values: number[]): number {
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { DeadLetter, DeadLetterSink } from '../dead-letters/dead-letter-sink';
 import { comparePositions, parseUsersChange, type LegacyUserRow, type Position, type UsersChange } from '../debezium/change-event';
 import type { LogMessage } from '../kafka/event-log';
-import type { Outcome, SyncMetrics } from '../metrics/sync-metrics';
+import { reportBatch, type AppliedBatch, type Outcome, type SyncMetrics } from '../metrics/sync-metrics';
 import { ownershipOf, type Ownership } from '../ownership/ownership-map';
 import { readStages } from '../ownership/stage-store';
 import { accountTarget, personaTarget, settingsTarget, type ContextTarget } from './context-targets';
@@ -47,11 +47,6 @@ const lanes: Lane<any>[] = [
 ];
 
 const INTEGRITY_OR_DATA_ERROR = /^(22|23)/;
-
-/** What a batch tells the worker's health: the source-to-applied lag of its newest applied event. */
-export interface AppliedBatch {
-  lagSeconds: number | null;
-}
 
 /** A row's place in the stream: what the next change of the row is checked against. */
 interface RowPosition {
@@ -356,15 +351,8 @@ class BatchFold {
 
   /** After COMMIT: what happened, as metrics, and the lag for the worker's health. */
   report(metrics: SyncMetrics, now: number): AppliedBatch {
-    for (const { context, outcome } of this.counts) metrics.events.inc({ direction: 'forward', context, outcome });
-    let lagSeconds: number | null = null;
-    for (const { sourceTsMs, commitLsn } of this.applied) {
-      lagSeconds = Math.max(0, now - sourceTsMs) / 1000;
-      metrics.lag.observe({ direction: 'forward' }, lagSeconds);
-      if (commitLsn !== null) metrics.lastAppliedPosition.set({ direction: 'forward' }, Number(commitLsn));
-    }
-    if (this.applied.length > 0) metrics.lastAppliedAt.set({ direction: 'forward' }, now / 1000);
-    return { lagSeconds };
+    const applied = this.applied.map(({ sourceTsMs, commitLsn }) => ({ sourceMs: sourceTsMs, position: commitLsn === null ? null : Number(commitLsn) }));
+    return reportBatch(metrics, 'forward', this.counts, applied, now);
   }
 }
 

@@ -48,3 +48,30 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
     }),
   };
 }
+
+/** What a batch tells the worker's health: the source-to-applied lag of its newest applied event. */
+export interface AppliedBatch {
+  lagSeconds: number | null;
+}
+
+/**
+ * After a batch's COMMIT, in either direction: its outcomes counted, each applied change's lag from its
+ * source commit observed, the newest applied position and time set.
+ */
+export function reportBatch(
+  metrics: SyncMetrics,
+  direction: Direction,
+  counts: readonly { context: string; outcome: Outcome }[],
+  applied: readonly { sourceMs: number; position: number | null }[],
+  now: number,
+): AppliedBatch {
+  for (const { context, outcome } of counts) metrics.events.inc({ direction, context, outcome });
+  let lagSeconds: number | null = null;
+  for (const { sourceMs, position } of applied) {
+    lagSeconds = Math.max(0, now - sourceMs) / 1000;
+    metrics.lag.observe({ direction }, lagSeconds);
+    if (position !== null) metrics.lastAppliedPosition.set({ direction }, position);
+  }
+  if (applied.length > 0) metrics.lastAppliedAt.set({ direction }, now / 1000);
+  return { lagSeconds };
+}

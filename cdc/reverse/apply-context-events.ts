@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { DeadLetterSink } from '../dead-letters/dead-letter-sink';
 import type { LogMessage } from '../kafka/event-log';
-import type { Outcome, SyncMetrics } from '../metrics/sync-metrics';
+import { reportBatch, type AppliedBatch, type Outcome, type SyncMetrics } from '../metrics/sync-metrics';
 import { ownershipOf, type Ownership, type WritesOwner } from '../ownership/ownership-map';
 import { readStages } from '../ownership/stage-store';
 import { contextEventToLegacyWrite, type LegacyWrite } from './context-event.acl';
@@ -43,11 +43,6 @@ interface Tally {
  * version. The Kafka offsets are committed by the caller only after this resolves, so a crash anywhere
  * means the batch comes again and the positions refuse what was already applied.
  */
-/** What a batch tells the worker's health: the source-to-applied lag of its newest applied event. */
-export interface AppliedBatch {
-  lagSeconds: number | null;
-}
-
 export async function applyContextEvents(messages: LogMessage[], deps: ReverseSyncDependencies): Promise<AppliedBatch> {
   const ownership = ownershipOf(await readStages(deps.control));
   const tally: Tally = { counts: [], applied: [] };
@@ -64,16 +59,8 @@ export async function applyContextEvents(messages: LogMessage[], deps: ReverseSy
   } finally {
     client.release(failed);
   }
-  for (const { context, outcome } of tally.counts) deps.metrics.events.inc({ direction: 'reverse', context, outcome });
-  const now = deps.clock().getTime();
-  let lagSeconds: number | null = null;
-  for (const { occurredAt, offset } of tally.applied) {
-    lagSeconds = Math.max(0, now - occurredAt.getTime()) / 1000;
-    deps.metrics.lag.observe({ direction: 'reverse' }, lagSeconds);
-    deps.metrics.lastAppliedPosition.set({ direction: 'reverse' }, Number(offset));
-  }
-  if (tally.applied.length > 0) deps.metrics.lastAppliedAt.set({ direction: 'reverse' }, now / 1000);
-  return { lagSeconds };
+  const applied = tally.applied.map(({ occurredAt, offset }) => ({ sourceMs: occurredAt.getTime(), position: Number(offset) }));
+  return reportBatch(deps.metrics, 'reverse', tally.counts, applied, deps.clock().getTime());
 }
 
 // The router names each topic after the aggregate (cdc/connectors/user-service-outbox.json); an event too

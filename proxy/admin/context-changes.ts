@@ -111,7 +111,7 @@ async function withContextLock<T>(control: Pool, context: Context, work: (client
 async function clearStaleHold(client: PoolClient, row: ContextRow, logger: Logger): Promise<ContextRow> {
   if (row.writesHeldSince === null) return row;
   logger.warn({ context: row.context, since: row.writesHeldSince, reason: row.writesHeldReason }, 'clearing a write hold left by an interrupted stage change');
-  await client.query('UPDATE control.context_stages SET writes_held_since = NULL, writes_held_reason = NULL WHERE context = $1', [row.context]);
+  await releaseHold(client, row.context);
   return { ...row, writesHeldSince: null, writesHeldReason: null };
 }
 
