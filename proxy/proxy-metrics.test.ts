@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { createProxyMetrics } from './proxy-metrics';
 
-const live = { stateStore: () => ({ reachable: true, ageMs: 0 }), pinnedUsers: () => 0 };
+const live = { stateStore: () => ({ reachable: true, ageMs: 0 }), pinnedUsers: () => 0, heldWrites: () => new Map([['profile', 3]]), leaseWritable: () => false };
 
 async function requestSamples(registry: Registry) {
   const metric = await registry.getSingleMetric('strangler_proxy_requests_total')!.get();
@@ -37,5 +37,14 @@ describe('strangler_proxy_requests_total, counted through the tally', () => {
     metrics.requests.add('identity', 'account.read', 'legacy', '200');
     metrics.requests.add('identityaccount', '.read', 'legacy', '200');
     expect((await requestSamples(registry)).map(([, value]) => value)).toEqual([1, 1]);
+  });
+
+  test('writes waiting out a hand-over and a lapsed lease are read at scrape time', async () => {
+    const registry = new Registry();
+    createProxyMetrics(registry, live);
+    const text = await registry.metrics();
+    expect(text).toContain('strangler_proxy_held_writes{context="profile"} 3');
+    expect(text).toContain('strangler_proxy_held_writes{context="identity"} 0');
+    expect(text).toContain('strangler_proxy_lease_writable 0');
   });
 });

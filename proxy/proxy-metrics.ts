@@ -11,6 +11,10 @@ export interface LiveReadings {
   /** The stage store as this instance last saw it; read at scrape time. */
   stateStore(): { reachable: boolean; ageMs: number | null };
   pinnedUsers(): number;
+  /** Writes waiting out a hand-over right now, per context. */
+  heldWrites(): ReadonlyMap<string, number>;
+  /** Whether this instance's lease lets it start writes now. */
+  leaseWritable(): boolean;
 }
 
 type RequestLabels = Record<'context' | 'route' | 'backend' | 'status', string>;
@@ -81,9 +85,40 @@ export function createProxyMetrics(registry: Registry, live: LiveReadings) {
     }),
     heldWrites: new Counter({
       name: 'strangler_proxy_held_writes_total',
-      help: 'Writes answered 503 PROXY.WRITES_HELD while a stage change drained the losing sync direction',
+      help: 'Writes that arrived while their context was being handed over, kept until the flip (or answered 503 past the bound)',
       labelNames: ['context'] as const,
       registers: [registry],
+    }),
+    heldWritesWaiting: new Gauge({
+      name: 'strangler_proxy_held_writes',
+      help: 'Writes waiting out a hand-over right now',
+      labelNames: ['context'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const context of CONTEXTS) this.set({ context }, live.heldWrites().get(context) ?? 0);
+      },
+    }),
+    writeHold: new Histogram({
+      name: 'strangler_proxy_write_hold_seconds',
+      help: 'How long a write waited out a hand-over, by how it ended: forwarded, expired (503 past PROXY_HOLD_MAX_MS or PROXY_HOLD_MAX_WRITES), client-left',
+      labelNames: ['context', 'outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30],
+      registers: [registry],
+    }),
+    fencedWrites: new Counter({
+      name: 'strangler_proxy_fenced_writes_total',
+      help: "Writes refused with 503 PROXY.LEASE_LAPSED because this instance's lease in the control plane had lapsed",
+      labelNames: ['context'] as const,
+      registers: [registry],
+    }),
+    leaseWritable: new Gauge({
+      name: 'strangler_proxy_lease_writable',
+      help: "1 while this instance's lease lets it forward writes; 0 once it has lapsed (cut off from the control plane, or fenced)",
+      registers: [registry],
+      collect() {
+        this.set(live.leaseWritable() ? 1 : 0);
+      },
     }),
     stage: new Gauge({
       name: 'strangler_context_stage',

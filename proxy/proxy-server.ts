@@ -1,11 +1,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Upstream, type BodyTap, type ForwardHooks, type UpstreamFailure } from './forwarding/upstream';
 import { CdcClient, type ForwardSyncPositions, type LegacyExistence } from './cdc-client';
+import { HeldWrites } from './handover/held-writes';
+import { InFlightWrites } from './handover/in-flight-writes';
 import { createProxyMetrics, observeStages, type ProxyMetrics } from './proxy-metrics';
 import { ExistenceGate } from './read-your-writes/existence-gate';
 import { WriterPins } from './read-your-writes/writer-pins';
@@ -40,13 +43,25 @@ export interface ProxyOptions {
   readonly stagePollMs?: number;
   readonly shadow?: Partial<{ maxInFlight: number; timeoutMs: number; lagRechecks: number; lagRecheckDelayMs: number; flushEveryMs: number; samplesKept: number }>;
   readonly pins?: Partial<{ maxPins: number; recheckMs: number; clockSkewMarginMs: number; sweepEveryMs: number }>;
+  /**
+   * This instance's lease in control.proxy_instances: how long a renewal holds (a hand-over waits that long
+   * for an instance that went silent). Writes start only within the lease less the upstream timeout.
+   */
+  readonly leaseMs?: number;
+  /** Writes arriving during a hand-over are kept, at most this many per context, for at most this long. */
+  readonly hold?: Partial<{ maxWrites: number; maxHoldMs: number }>;
 }
 
+export const DEFAULT_LEASE_MS = 10_000;
+
 export interface ProxyHealth {
-  /** `degraded` while the stage store cannot be read: the instance still serves, on the last stages it read. */
+  /**
+   * `degraded` while the stage store cannot be read or the lease has lapsed: the instance still serves
+   * reads, on the last stages it read, and refuses writes once its lease's write horizon has passed.
+   */
   readonly status: 'ok' | 'degraded';
   readonly stateStore: StageStateReport;
-  readonly contexts: readonly { context: Context; stage: Stage; canaryPercent: number; version: number; writesHeld: boolean }[];
+  readonly contexts: readonly { context: Context; stage: Stage; canaryPercent: number; version: number; writesHeld: boolean; heldWrites: number; writesInFlight: number }[];
   readonly pinnedUsers: number;
 }
 
@@ -69,6 +84,17 @@ interface Exchange {
   /** Set for a write sent to legacy while the new service may serve reads: when it was sent. */
   pinFrom: Date | null;
   upstreamSentAt: bigint;
+  /** For a context's write: the stage version it was forwarded under, until its answer is over. */
+  readonly writeVersion: number | null;
+}
+
+/** What the route table makes of one request; a write kept through a hand-over is decided again from it. */
+interface Classified {
+  readonly match: MatchedRoute | null;
+  readonly context: Context | 'legacy-only' | 'none';
+  readonly routeKey: string;
+  readonly kind: 'read' | 'write';
+  readonly userId: string | null;
 }
 
 /** Bodies of sign-up and sign-in answers are small; a larger one is not searched for the user id. */
@@ -87,6 +113,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const clock = options.clock ?? (() => new Date());
   const routes = options.routeTable ?? loadRouteTable();
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 5_000;
+  const stagePollMs = options.stagePollMs ?? 250;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  // The write horizon must leave room for a few renewals, or one slow poll would refuse writes.
+  if (leaseMs - upstreamTimeoutMs < 4 * stagePollMs) {
+    throw new Error(`the lease (${leaseMs} ms) must exceed the upstream timeout (${upstreamTimeoutMs} ms) by at least four stage polls (${4 * stagePollMs} ms)`);
+  }
+  const inFlight = new InFlightWrites();
   const cdc = new CdcClient(options.cdcUrl ?? 'http://127.0.0.1:8084');
   const positions = options.positions ?? cdc;
   const existenceGate = new ExistenceGate({
@@ -99,10 +132,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   let pins: WriterPins | undefined;
   let stages: StageState | undefined;
+  let held: HeldWrites | undefined;
   const metrics: ProxyMetrics = createProxyMetrics(options.registry, {
     stateStore: () => stages?.report() ?? { reachable: false, ageMs: null },
     pinnedUsers: () => pins?.size ?? 0,
+    heldWrites: () => held?.sizes() ?? new Map(),
+    leaseWritable: () => stages?.writable() ?? false,
   });
+  const heldWrites = new HeldWrites({
+    maxWrites: options.hold?.maxWrites ?? 1_000,
+    maxHoldMs: options.hold?.maxHoldMs ?? 10_000,
+    onLeft: (context, heldMs, outcome) => metrics.writeHold.observe({ context, outcome }, heldMs / 1000),
+  });
+  held = heldWrites;
   pins = new WriterPins({
     positions,
     logger: logger.child({ component: 'read-your-writes' }),
@@ -128,8 +170,23 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     pinningWrites = CONTEXTS.some((c) => table[c].stage === 'shadow' || readsMayOutrunWrites(table[c].stage));
     sweepingPins = CONTEXTS.some((c) => readsMayOutrunWrites(table[c].stage));
     if (CONTEXTS.every((c) => table[c].stage === 'writes' || table[c].stage === 'retired')) writerPins.clear();
+    // A hold lifted: the writes kept through it go on, each decided again on the stage now in force.
+    for (const c of CONTEXTS) if (table[c].writesHeldSince === null) heldWrites.release(c);
   };
-  stages = new StageState({ control, logger: logger.child({ component: 'stages' }), clock, pollMs: options.stagePollMs ?? 250, readTimeoutMs: 1_000, onChange: onStages });
+  stages = new StageState({
+    control,
+    logger: logger.child({ component: 'stages' }),
+    clock,
+    pollMs: stagePollMs,
+    readTimeoutMs: 1_000,
+    onChange: onStages,
+    lease: {
+      identity: { host: hostname(), pid: process.pid },
+      leaseMs,
+      writeHorizonMs: leaseMs - upstreamTimeoutMs,
+      confirmedVersions: () => inFlight.confirmedVersions(stages?.latest()),
+    },
+  });
   const stageState = stages;
   try {
     await stageState.start();
@@ -253,6 +310,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   const record = (exchange: Exchange) => {
+    if (exchange.writeVersion !== null) inFlight.end(exchange.context, exchange.writeVersion);
     const labels = { context: exchange.context, backend: exchange.backend };
     metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - exchange.startedAt) / 1e9);
     // Ended means the proxy finished its answer (whether the last bytes still sat in the socket's buffer at
@@ -271,31 +329,70 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     closed: record,
   };
 
+  /** A 503 the proxy answers itself (a write it may not forward now), counted like any answer. */
+  const refuseWrite = (req: IncomingMessage, res: ServerResponse, c: Classified, startedAt: bigint, code: string, message: string) => {
+    metrics.requests.add(c.context, c.routeKey, 'proxy', '503');
+    metrics.requestDuration.observe({ context: c.context, backend: 'proxy' }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    // The body is not wanted; reading it lets the connection be reused.
+    req.resume();
+    sendJson(res, 503, code, message, { 'retry-after': '1' });
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const startedAt = process.hrtime.bigint();
     const match = routes.match(req.method ?? 'GET', req.url ?? '/');
     const route = match?.route;
-    const context = route?.context ?? 'none';
-    const routeKey = route?.key ?? 'unmatched';
+    const classified: Classified = {
+      match,
+      context: route?.context ?? 'none',
+      routeKey: route?.key ?? 'unmatched',
+      kind: route?.kind ?? 'read',
+      userId: match?.userId ?? null,
+    };
+    dispatch(req, res, classified, startedAt, 0);
+  };
+
+  /**
+   * Decides the side for a classified request and sends it there. A write that meets a hold is kept and
+   * comes back here once the hold is lifted (`waitedMs` then says how long it has waited already).
+   */
+  const dispatch = (req: IncomingMessage, res: ServerResponse, c: Classified, startedAt: bigint, waitedMs: number) => {
+    const { context, match, userId } = c;
+    const route = match?.route;
     const stage = context === 'none' || context === 'legacy-only' ? undefined : stageState.current(context);
-    const userId = match?.userId ?? null;
-    const pinned = stage !== undefined && route?.kind === 'read' && userId !== null && readsMayOutrunWrites(stage.stage) && writerPins.isPinned(userId);
-    const decision = decideBackend({ stage, kind: route?.kind ?? 'read', userId, pinned });
+    const pinned = stage !== undefined && c.kind === 'read' && userId !== null && readsMayOutrunWrites(stage.stage) && writerPins.isPinned(userId);
+    const decision = decideBackend({ stage, kind: c.kind, userId, pinned });
 
     if (decision.action === 'hold-write') {
-      metrics.heldWrites.inc({ context });
-      metrics.requests.add(context, routeKey, 'proxy', '503');
-      metrics.requestDuration.observe({ context, backend: 'proxy' }, Number(process.hrtime.bigint() - startedAt) / 1e9);
-      // The body is not wanted; reading it lets the connection be reused.
-      req.resume();
-      return sendJson(res, 503, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes; retry shortly`, { 'retry-after': '1' });
+      if (waitedMs === 0) metrics.heldWrites.inc({ context });
+      const kept = heldWrites.hold(context, {
+        waitedMs,
+        resume: (waited) => {
+          try {
+            dispatch(req, res, c, startedAt, waited);
+          } catch (error) {
+            answerOwnFault(res, error, c.routeKey);
+          }
+        },
+        expire: () => refuseWrite(req, res, c, startedAt, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes; retry shortly`),
+        gone: (forget) => res.once('close', forget),
+      });
+      if (!kept) refuseWrite(req, res, c, startedAt, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes and too many are waiting; retry shortly`);
+      return;
+    }
+
+    // Fail closed: an instance whose lease has lapsed may be acting on stages a hand-over has since changed.
+    const isWrite = stage !== undefined && c.kind === 'write';
+    if (isWrite && !stageState.writable()) {
+      metrics.fencedWrites.inc({ context });
+      return refuseWrite(req, res, c, startedAt, 'PROXY.LEASE_LAPSED', 'this proxy instance has lost touch with the control plane and forwards no writes until it has read it again; retry shortly');
     }
 
     const exchange: Exchange = {
       req,
       res,
       context,
-      routeKey,
+      routeKey: c.routeKey,
       backend: decision.backend,
       match,
       startedAt,
@@ -303,7 +400,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       mirror: decision.mirror && req.method === 'GET',
       pinFrom: decision.pinsWriter && pinningWrites ? clock() : null,
       upstreamSentAt: startedAt,
+      writeVersion: isWrite ? stage.version : null,
     };
+    if (exchange.writeVersion !== null) inFlight.begin(context, exchange.writeVersion);
     const upstreamExchange = upstreams[decision.backend].exchange(req, res, exchange, hooks);
     // Only a user the new service has just created or erased waits, and only for legacy.
     if (decision.backend === 'legacy' && userId !== null && existenceGate.isGated(userId)) {
@@ -331,10 +430,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const health = (): ProxyHealth => {
     const report = stageState.report();
     const table = stageState.all();
+    const kept = heldWrites.sizes();
     return {
-      status: report.reachable ? 'ok' : 'degraded',
+      status: report.reachable && report.lease.writable ? 'ok' : 'degraded',
       stateStore: report,
-      contexts: CONTEXTS.map((c) => ({ context: c, stage: table[c].stage, canaryPercent: table[c].canaryPercent, version: table[c].version, writesHeld: table[c].writesHeldSince !== null })),
+      contexts: CONTEXTS.map((c) => ({
+        context: c,
+        stage: table[c].stage,
+        canaryPercent: table[c].canaryPercent,
+        version: table[c].version,
+        writesHeld: table[c].writesHeldSince !== null,
+        heldWrites: kept.get(c) ?? 0,
+        writesInFlight: inFlight.count(c),
+      })),
       pinnedUsers: writerPins.size,
     };
   };
@@ -342,6 +450,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     clearInterval(sweepTimer);
+    // Kept writes are answered (503, retryable) rather than left to the forced close below.
+    heldWrites.expireAll();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // In-flight requests finish; a client's idle keep-alive connection must not keep stop() waiting.

@@ -15,7 +15,8 @@ describe('stage routing through the client port', () => {
     control = await startControlPlane();
     legacy = await startEchoUpstream('legacy');
     fresh = await startEchoUpstream('new');
-    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) } });
+    // A short hold bound: a held write's 503 is what one test here looks at (kept writes: handover/).
+    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) }, hold: { maxHoldMs: 300 } });
   });
 
   afterAll(async () => {
@@ -96,7 +97,7 @@ describe('stage routing through the client port', () => {
     await enter('preferences', 'legacy');
   });
 
-  test('held writes get a retryable 503 and reach neither side; reads go on', async () => {
+  test('a write held past the bound gets a retryable 503 and reaches neither side; reads go on', async () => {
     await enter('profile', 'reads', { writesHeld: true });
     const before = { legacy: legacy.hits.length, fresh: fresh.hits.length };
     const held = await call(`${proxy.url}/api/users/7/profile`, 'PATCH', { displayName: 'held' });
