@@ -70,10 +70,9 @@ export function demoEnvironment(base: NodeJS.ProcessEnv, stack: StackEndpoints, 
     STRANGLER_CDC_URL: `http://127.0.0.1:${ports.cdc}`,
     // Walk-sized guards: enough comparisons to mean something, few enough to gather in seconds.
     STRANGLER_GUARD_MIN_SHADOW_SAMPLE: String(phases.minShadowSample),
-    // The hold must outlast the stage propagation (1 s) plus the longest forwarded write (the upstream
-    // timeout); 4 s upstream is ample for this traffic and keeps each flip's hold short.
+    // A hold waits for each proxy instance's confirmation, which waits for that instance's writes in flight;
+    // 4 s upstream is ample for this traffic and bounds how long one slow write can keep a flip waiting.
     PROXY_UPSTREAM_TIMEOUT_MS: '4000',
-    STRANGLER_ADMIN_WRITE_HOLD_SETTLE_MS: '5000',
     // bcrypt at cost 10 is ~70 ms of CPU per sign-up or sign-in; at the demo's rate on 2 shared cores that
     // alone saturates a core and turns into upstream timeouts. Cost 4 keeps the same code paths cheap.
     LEGACY_BCRYPT_COST: String(DEMO_BCRYPT_COST),

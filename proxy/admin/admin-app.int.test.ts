@@ -196,7 +196,8 @@ describe('promotion', () => {
     const response = await admin.request('POST', '/admin/contexts/identity/promote', { json: { force: true, reason: 'drill' } });
     expectFailure(response, 503, 'ADMIN.DRAIN_FAILED');
     expect(response.body.error.message).toMatch(/sync\/forward\/drain.*writes are released and identity stays reads/);
-    expect(await stateOf('identity')).toEqual(before);
+    // The hold gave the row a version of its own (instances confirm it); nothing else of it changed.
+    expect(await stateOf('identity')).toEqual({ ...before, version: before.version + 1 });
     expect(await auditRows()).toEqual([]);
   });
 
@@ -232,7 +233,10 @@ describe('concurrent changes of one context', () => {
   });
 
   test('a second admin instance cannot change a context while the first holds its writes for a drain', async () => {
-    const slow = await startAdminHarness({ controlUrl: admin.controlUrl, settings: { writeHoldSettleMs: 1_500 } });
+    const slow = await startAdminHarness({ controlUrl: admin.controlUrl, settings: { holdConfirmTimeoutMs: 1_500 } });
+    // A proxy instance whose lease is live but which never confirms: the hold stands until the confirmation times out.
+    const silent = '00000000-0000-4000-8000-000000000001';
+    await admin.control.query("INSERT INTO control.proxy_instances (instance_id, host, pid, renewed_at, lease_expires_at) VALUES ($1, 'test', 1, now(), now() + interval '1 hour')", [silent]);
     try {
       await place('profile', 'reads');
       const flip = slow.request('POST', '/admin/contexts/profile/promote', { json: { force: true, reason: 'drill' } });
@@ -242,9 +246,12 @@ describe('concurrent changes of one context', () => {
       expectFailure(await admin.request('POST', '/admin/contexts/profile/rollback', { json: { to: 'legacy' } }), 409, 'ADMIN.CHANGE_IN_PROGRESS');
       // Other contexts are not blocked by it.
       expect((await admin.request('POST', '/admin/contexts/identity/promote', { json: {} })).status).toBe(200);
-      expectFailure(await flip, 503, 'ADMIN.DRAIN_FAILED');
+      const refused = await flip;
+      expectFailure(refused, 503, 'ADMIN.HOLD_NOT_CONFIRMED');
+      expect(refused.body.error.message).toContain(silent);
       expect(await stateOf('profile')).toMatchObject({ stage: 'reads', writes_held_since: null });
     } finally {
+      await admin.control.query('DELETE FROM control.proxy_instances WHERE instance_id = $1', [silent]);
       await slow.stop();
     }
   });

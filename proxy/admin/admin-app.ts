@@ -11,6 +11,7 @@ import { parseActor, parseCanary, parseContext, parseListQuery, parsePromote, pa
 import type { AdminSettings } from './admin-settings';
 import { fetchSync, gatherFacts, listAudit, listShadowMismatches, promoteContext, readContexts, rollbackContext, setCanaryPercent, type Applied, type ControlPlane, type DryRun } from './context-changes';
 import { evaluateGuards, failedGuards, type SyncFacts } from './promotion-guards';
+import { listInstances, registerInstancesGauge } from './proxy-instances';
 import { nextStage, writesOwnerOf, type Context } from './stage-transitions';
 
 export interface AdminDependencies {
@@ -89,6 +90,7 @@ function syncSummary(sync: SyncFacts, direction: 'forward' | 'reverse') {
 export function createAdminApp(deps: AdminDependencies): Express {
   const { control, token, logger, registry, health, settings } = deps;
   const changes = changeCounter(registry);
+  registerInstancesGauge(registry, control, (error) => logger.warn({ err: error }, 'cannot count the proxy instances for strangler_proxy_instances'));
 
   const app = express();
   app.disable('x-powered-by');
@@ -124,8 +126,7 @@ export function createAdminApp(deps: AdminDependencies): Express {
   };
 
   admin.get('/contexts', async (_req, res) => {
-    const sync = await fetchSync(controlPlane);
-    const rows = await readContexts(control);
+    const [sync, rows, instances] = await Promise.all([fetchSync(controlPlane), readContexts(control), listInstances(control)]);
     const contexts = await Promise.all(
       rows.map(async (row) => {
         const next = nextStage(row.stage);
@@ -145,7 +146,7 @@ export function createAdminApp(deps: AdminDependencies): Express {
         };
       }),
     );
-    res.json({ contexts, cdc: sync.reachable ? { reachable: true, workers: sync.workers } : { reachable: false, reason: sync.reason } });
+    res.json({ contexts, instances, cdc: sync.reachable ? { reachable: true, workers: sync.workers } : { reachable: false, reason: sync.reason } });
   });
 
   /**

@@ -16,6 +16,9 @@ const STATUS = {
   'ADMIN.PAYLOAD_TOO_LARGE': 413,
   'ADMIN.UNSUPPORTED_MEDIA_TYPE': 415,
   'ADMIN.DRAIN_FAILED': 503,
+  // A proxy instance kept renewing its lease without confirming the hold (a write of the context stuck in
+  // flight past every timeout): nothing changed hands.
+  'ADMIN.HOLD_NOT_CONFIRMED': 503,
   'ADMIN.DRAIN_TIMEOUT': 504,
   INTERNAL: 500,
 } as const;

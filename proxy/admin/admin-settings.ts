@@ -14,10 +14,10 @@ const environment = z.object({
   STRANGLER_GUARD_MAX_FORWARD_LAG_SECONDS: z.coerce.number().min(0).default(5),
   STRANGLER_GUARD_MAX_FORWARD_BACKLOG: count.default(100),
   STRANGLER_GUARD_MAX_VERIFY_AGE_SECONDS: count.default(3600),
-  // How long a write hold stands before the drain starts: every proxy instance must have seen it (stage
-  // polling, within 1 s) and the writes they had already forwarded must have finished (the proxy's upstream
-  // timeout). Keep it at least the poll interval plus that timeout.
-  STRANGLER_ADMIN_WRITE_HOLD_SETTLE_MS: milliseconds.default(6_000),
+  // How long a write hold waits for every proxy instance with a live lease to confirm it (or to let its lease
+  // lapse, then it is fenced). Above the proxies' lease (PROXY_LEASE_MS, 10 s) plus a stage poll, or a dead
+  // instance would make every hand-over fail instead of being waited out.
+  STRANGLER_ADMIN_HOLD_CONFIRM_TIMEOUT_MS: milliseconds.default(15_000),
   STRANGLER_ADMIN_DRAIN_TIMEOUT_MS: milliseconds.default(30_000),
   // Bound on the cdc /healthz call behind the guards, so an unresponsive cdc fails the guards instead of hanging the API.
   STRANGLER_ADMIN_CDC_TIMEOUT_MS: milliseconds.default(2_000),
@@ -28,7 +28,7 @@ export interface AdminSettings {
   readonly token: string | undefined;
   readonly cdcUrl: string;
   readonly guards: GuardThresholds;
-  readonly writeHoldSettleMs: number;
+  readonly holdConfirmTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly cdcTimeoutMs: number;
   readonly initialCanaryPercent: number;
@@ -49,7 +49,7 @@ export function loadAdminSettings(env: NodeJS.ProcessEnv): AdminSettings {
       maxForwardBacklog: e.STRANGLER_GUARD_MAX_FORWARD_BACKLOG,
       maxVerifyAgeSeconds: e.STRANGLER_GUARD_MAX_VERIFY_AGE_SECONDS,
     },
-    writeHoldSettleMs: e.STRANGLER_ADMIN_WRITE_HOLD_SETTLE_MS,
+    holdConfirmTimeoutMs: e.STRANGLER_ADMIN_HOLD_CONFIRM_TIMEOUT_MS,
     drainTimeoutMs: e.STRANGLER_ADMIN_DRAIN_TIMEOUT_MS,
     cdcTimeoutMs: e.STRANGLER_ADMIN_CDC_TIMEOUT_MS,
     initialCanaryPercent: e.STRANGLER_ADMIN_INITIAL_CANARY_PERCENT,

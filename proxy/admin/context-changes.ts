@@ -7,6 +7,7 @@ import { AdminFailure } from './admin-failure';
 import type { AdminSettings } from './admin-settings';
 import { drainSync, fetchSyncFacts, type DrainOutcome } from './cdc-client';
 import { evaluateGuards, failedGuards, type GuardResult, type PromotionFacts, type SyncFacts, type VerifyFacts } from './promotion-guards';
+import { awaitHoldConfirmed, type HoldConfirmation } from './proxy-instances';
 import { contextStageOf, type ContextStageRecord } from '../stages/stage-state';
 import { CONTEXTS, type ContextStage } from '../stages/stages';
 import { isRefusal, planCanary, planPromotion, planRollback, type Context, type ContextPosition, type Stage, type Transition } from './stage-transitions';
@@ -211,28 +212,48 @@ async function commitChange(client: PoolClient, row: ContextRow, change: Change)
   }
 }
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A hold that every proxy instance has confirmed and a drained losing direction: the flip may go ahead. */
+export interface HandOver {
+  readonly confirmed: HoldConfirmation;
+  readonly drained: DrainOutcome;
+}
 
 /**
- * Drain-before-flip (cdc/README.md): hold the context's writes on every proxy instance, give the hold time
- * to reach them and their forwarded writes time to finish, then have the losing side's sync apply all it
- * has. On failure the hold is lifted again and the stage stays as it was.
+ * Drain-before-flip (cdc/README.md): hold the context's writes (a new version of its row), wait until every
+ * proxy instance with a live lease has confirmed that version with nothing older of the context still in
+ * flight (those whose lease lapses meanwhile are waited out and fenced), then have the losing side's sync
+ * apply all it has. On failure the hold is lifted again and the stage stays as it was. Returns the row as
+ * the hold left it, for the flip's version check.
  */
-async function holdAndDrain(plane: ControlPlane, client: PoolClient, row: ContextRow, transition: Transition): Promise<DrainOutcome | AdminFailure> {
+async function holdAndDrain(plane: ControlPlane, client: PoolClient, row: ContextRow, transition: Transition): Promise<{ handOver: HandOver; held: ContextRow } | AdminFailure> {
   const flip = transition.writesFlip!;
   const reason = `${transition.action} ${transition.from.stage} → ${transition.to.stage}: draining the ${flip.drain} sync before writes change hands`;
-  const held = await client.query('UPDATE control.context_stages SET writes_held_since = now(), writes_held_reason = $3 WHERE context = $1 AND version = $2', [row.context, row.version, reason]);
-  if (held.rowCount !== 1) return new AdminFailure('ADMIN.CHANGE_IN_PROGRESS', `${row.context} changed while this change was being prepared; read its state again`);
-  plane.logger.info({ context: row.context, direction: flip.drain }, 'writes held; waiting for the proxy instances, then draining');
+  const { rows } = await client.query(
+    `UPDATE control.context_stages SET writes_held_since = now(), writes_held_reason = $3, version = version + 1
+      WHERE context = $1 AND version = $2 RETURNING ${CONTEXT_COLUMNS}`,
+    [row.context, row.version, reason],
+  );
+  if (rows.length !== 1) return new AdminFailure('ADMIN.CHANGE_IN_PROGRESS', `${row.context} changed while this change was being prepared; read its state again`);
+  const held = contextRow(rows[0]);
+  plane.logger.info({ context: row.context, version: held.version, direction: flip.drain }, 'writes held; waiting for every proxy instance to confirm, then draining');
   let outcome: DrainOutcome;
+  let confirmed: HoldConfirmation;
   try {
-    await wait(plane.settings.writeHoldSettleMs);
+    const confirmation = await awaitHoldConfirmed(plane.control, row.context, held.version, { timeoutMs: plane.settings.holdConfirmTimeoutMs });
+    if ('unconfirmed' in confirmation) {
+      await releaseHold(client, row.context);
+      plane.logger.warn({ context: row.context, unconfirmed: confirmation.unconfirmed }, 'proxy instances did not confirm the hold; writes released, stage unchanged');
+      const names = confirmation.unconfirmed.map((i) => `${i.instanceId} (${i.host} pid ${i.pid})`).join(', ');
+      return new AdminFailure('ADMIN.HOLD_NOT_CONFIRMED', `proxy instances ${names} neither confirmed the write hold nor let their lease lapse within ${plane.settings.holdConfirmTimeoutMs} ms; writes are released and ${row.context} stays ${row.stage}`);
+    }
+    confirmed = confirmation;
+    if (confirmed.fenced.length > 0) plane.logger.warn({ context: row.context, fenced: confirmed.fenced }, 'waited out proxy instances whose lease lapsed; they are fenced until they register again');
     outcome = await drainSync(plane.cdcUrl, flip.drain, plane.token, plane.settings.drainTimeoutMs);
   } catch (error) {
     await releaseHold(client, row.context);
     throw error;
   }
-  if (outcome.drained) return outcome;
+  if (outcome.drained) return { handOver: { confirmed, drained: outcome }, held };
   // Not audited: the audit log records changes, and nothing changed. The failure is logged and answered.
   await releaseHold(client, row.context);
   plane.logger.warn({ context: row.context, direction: flip.drain, reason: outcome.reason }, 'drain failed; writes released, stage unchanged');
@@ -282,21 +303,25 @@ export interface Applied {
   readonly forced: boolean;
   readonly guards: readonly GuardResult[];
   readonly drained: DrainOutcome | null;
+  /** For a hand-over of writes: the proxy instances that confirmed the hold, and those waited out. */
+  readonly holdConfirmed: HoldConfirmation | null;
   readonly audit: AuditEntry | null;
 }
 
 const position = (row: ContextRow): ContextPosition => ({ stage: row.stage, canaryPercent: row.canaryPercent });
 
 async function applyTransition(plane: ControlPlane, client: PoolClient, row: ContextRow, transition: Transition, change: Omit<Change, 'action' | 'from' | 'to'>): Promise<Applied | AdminFailure> {
-  let drained: DrainOutcome | null = null;
+  let handOver: HandOver | null = null;
+  let current = row;
   if (transition.writesFlip) {
     const outcome = await holdAndDrain(plane, client, row, transition);
     if (outcome instanceof AdminFailure) return outcome;
-    drained = outcome;
+    handOver = outcome.handOver;
+    current = outcome.held;
   }
   let audit: AuditEntry | AdminFailure;
   try {
-    audit = await commitChange(client, row, { ...change, action: transition.action, from: transition.from, to: transition.to });
+    audit = await commitChange(client, current, { ...change, action: transition.action, from: transition.from, to: transition.to });
   } catch (error) {
     // A hold must not outlive a change that failed: the context's writes would stay refused.
     if (transition.writesFlip) await releaseHold(client, row.context).catch((releaseError: unknown) => plane.logger.error({ err: releaseError, context: row.context }, 'could not release the write hold; the next change of the context clears it'));
@@ -307,7 +332,7 @@ async function applyTransition(plane: ControlPlane, client: PoolClient, row: Con
     return audit;
   }
   plane.logger.info({ context: row.context, action: transition.action, from: transition.from.stage, to: transition.to.stage, actor: change.actor, forced: change.forced }, 'context stage changed');
-  return { dryRun: false, context: row.context, action: transition.action, from: transition.from, to: transition.to, forced: change.forced, guards: change.guards, drained, audit };
+  return { dryRun: false, context: row.context, action: transition.action, from: transition.from, to: transition.to, forced: change.forced, guards: change.guards, drained: handOver?.drained ?? null, holdConfirmed: handOver?.confirmed ?? null, audit };
 }
 
 export async function promoteContext(plane: ControlPlane, request: PromoteRequest): Promise<Applied | DryRun | AdminFailure> {
@@ -357,11 +382,11 @@ export async function setCanaryPercent(plane: ControlPlane, request: { context: 
     if (isRefusal(to)) return new AdminFailure(to.refused, to.message);
     const from = position(row);
     // Setting the percentage it already has changes nothing, so it is not a change to audit.
-    if (to.canaryPercent === from.canaryPercent) return { dryRun: false, context: row.context, action: 'canary', from, to, forced: false, guards: [], drained: null, audit: null };
+    if (to.canaryPercent === from.canaryPercent) return { dryRun: false, context: row.context, action: 'canary', from, to, forced: false, guards: [], drained: null, holdConfirmed: null, audit: null };
     const audit = await commitChange(client, row, { action: 'canary', from, to, actor: request.actor, reason: request.reason, forced: false, guards: [] });
     if (audit instanceof AdminFailure) return audit;
     plane.logger.info({ context: row.context, from: from.canaryPercent, to: to.canaryPercent, actor: request.actor }, 'canary percentage changed');
-    return { dryRun: false, context: row.context, action: 'canary', from, to, forced: false, guards: [], drained: null, audit };
+    return { dryRun: false, context: row.context, action: 'canary', from, to, forced: false, guards: [], drained: null, holdConfirmed: null, audit };
   });
 }
 

@@ -319,7 +319,7 @@ describe('the console as the README shows it, over real cdc workers (STRANGLER_C
   beforeAll(async () => {
     sandbox = await startSyncSandbox({ STRANGLER_ADMIN_TOKEN: TEST_TOKEN }, { captureOutboxes: true });
     workers = await startCdcWorkers({ config: sandbox.config, eventLog, logger, registry: new Registry(), ...bothDirectionsOn(sandbox) });
-    shot = await startAdminHarness({ controlUrl: sandbox.admin.control, cdcUrl: `http://127.0.0.1:${workers.port}`, settings: { writeHoldSettleMs: 0 } });
+    shot = await startAdminHarness({ controlUrl: sandbox.admin.control, cdcUrl: `http://127.0.0.1:${workers.port}` });
     legacy = new Pool({ connectionString: sandbox.admin.legacy, max: 2 });
   });
 

@@ -59,7 +59,7 @@ export async function startAdminHarness(options: AdminHarnessOptions = {}): Prom
   const control = new Pool({ connectionString: controlUrl, max: 6 });
   const token = options.token === null ? undefined : (options.token ?? TEST_TOKEN);
   const cdcUrl = options.cdcUrl ?? (await closedPortUrl());
-  const settings: AdminSettings = { ...loadAdminSettings({}), token, cdcUrl, writeHoldSettleMs: 0, cdcTimeoutMs: 1000, ...options.settings };
+  const settings: AdminSettings = { ...loadAdminSettings({}), token, cdcUrl, holdConfirmTimeoutMs: 5000, cdcTimeoutMs: 1000, ...options.settings };
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
   const app = createAdminApp({ control, token, cdcUrl, logger, clock: () => new Date(), registry: new Registry(), health: () => ({ healthy: true }), settings });
