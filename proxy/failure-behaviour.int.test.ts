@@ -102,12 +102,12 @@ describe('upstream failures', () => {
     const shipped = loadRouteTable();
     let failNext = true;
     const faulty = new (class extends RouteTable {
-      override match(method: string, url: string) {
+      override match(method: string, segments: readonly string[]) {
         if (failNext) {
           failNext = false;
           throw new Error('planted fault');
         }
-        return super.match(method, url);
+        return super.match(method, segments);
       }
     })(shipped.routes);
     const proxy = await startTestProxy({ legacyUrl: other.url, newServiceUrl: slow.url, control: control.pool, positions, routeTable: faulty });

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -13,6 +13,7 @@ import { createProxyMetrics, observeStages, type ProxyMetrics } from './proxy-me
 import { ExistenceGate } from './read-your-writes/existence-gate';
 import { WriterPins } from './read-your-writes/writer-pins';
 import { decideBackend, readsMayOutrunWrites, type Backend } from './routing/backend-decision';
+import { INVALID_TARGET, isSafeMethod, readRequestTarget, type TargetRefusal } from './routing/request-target';
 import { isUserId, loadRouteTable, type MatchedRoute, type RouteTable } from './routing/route-table';
 import { parseJson, ShadowMirror } from './shadow/shadow-mirror';
 import { StageState, type StageStateReport } from './stages/stage-state';
@@ -338,15 +339,31 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     sendJson(res, 503, code, message, { 'retry-after': '1' });
   };
 
+  /** A request-target the proxy cannot classify safely (routing/request-target.ts): a 400 that reaches neither side. */
+  const refuseTarget = (req: IncomingMessage, res: ServerResponse, refusal: TargetRefusal, startedAt: bigint) => {
+    metrics.requests.add('none', 'invalid-target', 'proxy', '400');
+    metrics.requestDuration.observe({ context: 'none', backend: 'proxy' }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    req.resume();
+    sendJson(res, 400, refusal.code, refusal.message);
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const startedAt = process.hrtime.bigint();
-    const match = routes.match(req.method ?? 'GET', req.url ?? '/');
+    const method = req.method ?? 'GET';
+    const reading = readRequestTarget(routes, method, req.url ?? '/');
+    if (reading.outcome === 'refused') return refuseTarget(req, res, reading.refusal, startedAt);
+    const { target, match, space } = reading;
+    // Every later pass (the upstream, the shadow mirror) sees the target as it was classified: origin-form,
+    // and for absolute-form the Host it names (RFC 9112 §3.2.2: a proxy replaces the received Host with it).
+    req.url = target.originForm;
+    if (target.authority !== null) req.headers.host = target.authority;
     const route = match?.route;
     const classified: Classified = {
       match,
-      context: route?.context ?? 'none',
+      // Unmatched but in a context's path space: that context's, sent where its writes go (decideBackend).
+      context: route?.context ?? space ?? 'none',
       routeKey: route?.key ?? 'unmatched',
-      kind: route?.kind ?? 'read',
+      kind: route?.kind ?? (isSafeMethod(method) ? 'read' : 'write'),
       userId: match?.userId ?? null,
     };
     dispatch(req, res, classified, startedAt, 0);
@@ -361,7 +378,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const route = match?.route;
     const stage = context === 'none' || context === 'legacy-only' ? undefined : stageState.current(context);
     const pinned = stage !== undefined && c.kind === 'read' && userId !== null && readsMayOutrunWrites(stage.stage) && writerPins.isPinned(userId);
-    const decision = decideBackend({ stage, kind: c.kind, userId, pinned });
+    const decision = decideBackend({ stage, kind: c.kind, userId, pinned, unmatched: match === null });
 
     if (decision.action === 'hold-write') {
       if (waitedMs === 0) metrics.heldWrites.inc({ context });
@@ -421,6 +438,18 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     } catch (error) {
       answerOwnFault(res, error, req.url);
     }
+  });
+  // node:http hands CONNECT (authority-form) to 'connect' listeners and, without one, just drops the socket.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket);
+    res.shouldKeepAlive = false;
+    socket.on('error', (error) => logger.debug({ err: error }, 'a CONNECT client left before its answer'));
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.end();
+    });
+    refuseTarget(req, res, { code: INVALID_TARGET, message: 'CONNECT (authority-form) is not served: this proxy opens no tunnels' }, process.hrtime.bigint());
   });
   // Clients' keep-alive connections outlive upstreams' idle timeouts by default (Node: 5 s); keep ours a bit longer.
   server.keepAliveTimeout = 65_000;

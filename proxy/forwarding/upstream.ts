@@ -42,7 +42,8 @@ export interface UpstreamOptions {
 }
 
 // Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection, never forwarded; `expect` is answered by
-// node:http itself (100-continue) and undici refuses it; `host` is sent as the client gave it.
+// node:http itself (100-continue) and undici refuses it; `host` is sent as the client gave it (for an
+// absolute-form request, the client port has put the target's authority there: RFC 9112 §3.2.2).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'expect']);
 
 /** The reason an exchange is aborted when its client left; made once, since an abort without one builds a DOMException (and its stack) per call. */
@@ -107,8 +108,12 @@ export class UpstreamExchange<T> implements Dispatcher.DispatchHandler {
   send(): void {
     if (this.clientLeft) return;
     const req = this.req;
+    const path = req.url ?? '/';
+    // The client port has rewritten an absolute-form target to the origin-form it classified
+    // (routing/request-target.ts); any other form here is a bug of ours and is never forwarded as received.
+    if (!path.startsWith('/')) return this.hooks.faulted(this.state, new Error(`the request-target ${path} is not origin-form; not forwarded`));
     this.hooks.sent(this.state);
-    this.pool.dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers: requestHeaders(req), body: hasBody(req) ? req : null }, this);
+    this.pool.dispatch({ method: req.method ?? 'GET', path, headers: requestHeaders(req), body: hasBody(req) ? req : null }, this);
   }
 
   // A client that leaves before its answer is complete takes the upstream request with it.

@@ -63,6 +63,24 @@ describe('who serves a request in each stage (CONTRACT.md)', () => {
     }
   });
 
+  test('unmatched-write-in-a-context-reaches-its-owner: a request only in a context\'s path space goes where its writes go, in every stage', () => {
+    for (const stage of ['legacy', 'shadow', 'canary', 'reads', 'writes', 'retired'] as const) {
+      const owner = stage === 'writes' || stage === 'retired' ? 'new' : 'legacy';
+      for (const kind of ['read', 'write'] as const) {
+        const decision = decideBackend({ stage: stageOf(stage, 100), kind, userId: '7', pinned: false, unmatched: true });
+        // Never mirrored, never pinning: there is no route to compare by, nor a write the table knows.
+        expect([stage, kind, decision]).toEqual([stage, kind, { action: 'forward', backend: owner, mirror: false, pinsWriter: false }]);
+      }
+    }
+  });
+
+  test('held-context-holds-its-unmatched-writes: while a context\'s writes are held, its unsafe unmatched requests are held, safe ones go on', () => {
+    for (const stage of ['reads', 'writes'] as const) {
+      expect(decideBackend({ stage: stageOf(stage, 0, true), kind: 'write', userId: null, pinned: false, unmatched: true })).toEqual({ action: 'hold-write' });
+      expect(decideBackend({ stage: stageOf(stage, 0, true), kind: 'read', userId: null, pinned: false, unmatched: true })).toMatchObject({ action: 'forward', backend: stage === 'writes' ? 'new' : 'legacy' });
+    }
+  });
+
   test('legacy-only and unknown requests go to legacy', () => {
     expect(served(undefined, 'read')).toBe('legacy');
     expect(served(undefined, 'write')).toBe('legacy');

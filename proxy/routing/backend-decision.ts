@@ -14,6 +14,11 @@ export interface DecisionInput {
   readonly userId: string | null;
   /** The user wrote through this instance and the forward sync has not applied that write yet. */
   readonly pinned: boolean;
+  /**
+   * No route matched, but the path lies in the context's path space (route-table.ts's `spaceOf`):
+   * `kind` then says whether the method is safe (GET, HEAD, OPTIONS: `read`) or not (`write`).
+   */
+  readonly unmatched?: boolean;
 }
 
 const LEGACY: Decision = { action: 'forward', backend: 'legacy', mirror: false, pinsWriter: false };
@@ -27,8 +32,14 @@ export function readsMayOutrunWrites(stage: Stage): boolean {
  * Which side serves one request, from the context's stage alone. Writes never split: every write of a
  * context goes to its write owner (never retried or failed over), and while a hold is set, to neither.
  */
-export function decideBackend({ stage, kind, userId, pinned }: DecisionInput): Decision {
+export function decideBackend({ stage, kind, userId, pinned, unmatched = false }: DecisionInput): Decision {
   if (stage === undefined) return LEGACY;
+  if (unmatched) {
+    // Whatever the context's owner of writes answers there (its 404, or a route legacy has and the table
+    // lacks) is the answer: a write the table does not know must never be acknowledged by the other side.
+    if (kind === 'write' && stage.writesHeldSince !== null) return { action: 'hold-write' };
+    return { action: 'forward', backend: writesOwnerOf(stage.stage), mirror: false, pinsWriter: false };
+  }
   if (kind === 'write') {
     if (stage.writesHeldSince !== null) return { action: 'hold-write' };
     const backend: Backend = writesOwnerOf(stage.stage);

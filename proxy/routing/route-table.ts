@@ -35,6 +35,10 @@ const routeSchema = z
   })
   .superRefine((route, issues) => {
     const params = [...route.path.matchAll(/:([A-Za-z][A-Za-z0-9]*)/g)].map((m) => m[1]);
+    // request-target.ts refuses dot segments in requests, so a route with one could never be reached.
+    if (route.path.split('/').some((part) => part === '.' || part === '..')) {
+      issues.addIssue({ code: 'custom', path: ['path'], message: `${route.path} has a dot segment, which no request may carry` });
+    }
     if (route.userId?.from === 'path' && !params.includes(route.userId.param)) {
       issues.addIssue({ code: 'custom', path: ['userId', 'param'], message: `${route.path} has no parameter :${route.userId.param}` });
     }
@@ -67,9 +71,12 @@ export type RouteDefinition = z.infer<typeof routeSchema>;
 /** A request as the route table sees it: the route and the user it names, if any. */
 export interface MatchedRoute {
   readonly route: RouteDefinition;
-  /** The user id from the path, when the route names one there and it is a positive integer. */
+  /** The user id from the path, as the backends parse it (`canonicalUserId`), or null when it names nobody. */
   readonly userId: string | null;
 }
+
+/** Whose requests lie under a route's path: a context's (they go where its writes go) or legacy's alone. */
+export type PathSpace = RouteDefinition['context'];
 
 interface CompiledRoute {
   readonly route: RouteDefinition;
@@ -80,6 +87,8 @@ interface CompiledRoute {
 
 export class RouteTable {
   private readonly compiled: readonly CompiledRoute[];
+  /** Longest path first, and of two as long, the one with a literal where the other has a parameter. */
+  private readonly bySpecificity: readonly CompiledRoute[];
 
   constructor(readonly routes: readonly RouteDefinition[]) {
     this.compiled = routes.map((route) => {
@@ -88,36 +97,44 @@ export class RouteTable {
       const userIdSegment = route.userId?.from === 'path' ? parts.indexOf(`:${route.userId.param}`) : -1;
       return { route, segments, userIdSegment };
     });
+    this.bySpecificity = [...this.compiled].sort((a, b) => b.segments.length - a.segments.length || specificity(a, b));
   }
 
   /**
-   * The route a request belongs to, matched the way the Express backends match (case-insensitive, one
-   * trailing slash tolerated, HEAD served by GET routes): a request legacy would serve as a context's
-   * route must not slip past the table to legacy once that context is retired.
+   * The route of a request whose target request-target.ts has read (segments as received, the one trailing
+   * slash dropped), matched as Express 5 matches: literals raw and case-insensitive, HEAD served by GET
+   * routes, the user id decoded and parsed as the backends parse it.
    */
-  match(method: string, url: string): MatchedRoute | null {
-    const queryAt = url.indexOf('?');
-    let path = queryAt >= 0 ? url.slice(0, queryAt) : url;
-    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-    const parts = path.split('/');
+  match(method: string, segments: readonly string[]): MatchedRoute | null {
     const effectiveMethod = method === 'HEAD' ? 'GET' : method;
     for (const candidate of this.compiled) {
-      if (candidate.route.method !== effectiveMethod || candidate.segments.length !== parts.length - 1 || parts[0] !== '') continue;
-      let matches = true;
-      for (let i = 0; i < candidate.segments.length; i++) {
-        const literal = candidate.segments[i];
-        const part = parts[i + 1]!;
-        if (part === '' || (literal !== null && literal !== part.toLowerCase())) {
-          matches = false;
-          break;
-        }
-      }
-      if (!matches) continue;
-      const raw = candidate.userIdSegment >= 0 ? parts[candidate.userIdSegment + 1]! : null;
-      return { route: candidate.route, userId: raw !== null && isUserId(raw) ? raw : null };
+      if (candidate.route.method !== effectiveMethod || candidate.segments.length !== segments.length || !startsWith(segments, candidate)) continue;
+      const raw = candidate.userIdSegment >= 0 ? segments[candidate.userIdSegment]! : null;
+      return { route: candidate.route, userId: raw === null ? null : canonicalUserId(raw.includes('%') ? decodeURIComponent(raw) : raw) };
     }
     return null;
   }
+
+  /**
+   * Whose path space holds a request no route matches: the context of the longest route path that is a
+   * segment-wise prefix of it, whatever the method (`PUT /api/users/7/profile` and
+   * `GET /api/users/7/profile/x` are profile's, `POST /api/users/7` identity's), or null for nobody's.
+   */
+  spaceOf(segments: readonly string[]): PathSpace | null {
+    return this.bySpecificity.find((candidate) => candidate.segments.length <= segments.length && startsWith(segments, candidate))?.route.context ?? null;
+  }
+}
+
+function startsWith(segments: readonly string[], candidate: CompiledRoute): boolean {
+  return candidate.segments.every((literal, i) => literal === null || literal === segments[i]!.toLowerCase());
+}
+
+function specificity(a: CompiledRoute, b: CompiledRoute): number {
+  for (let i = 0; i < a.segments.length; i++) {
+    const aLiteral = a.segments[i] !== null;
+    if (aLiteral !== (b.segments[i] !== null)) return aLiteral ? -1 : 1;
+  }
+  return 0;
 }
 
 /** Parses and checks a route table; the error names every problem with its place in the file. */
@@ -131,11 +148,19 @@ export function parseRouteTable(json: unknown, source = 'route table'): RouteTab
 }
 
 /**
- * A user id as the contract's bigint ids are written: up to 18 digits, the range the cdc's sync API accepts,
- * so that a pin or gate taken for an id can always be released by asking the cdc about it.
+ * A user id exactly as both backends parse one (legacy's parseUserId, the user-service's parseId): digits
+ * only, read as a Number, a safe integer above 0 (ids are JSON numbers), written back in decimal, so `011`
+ * is user 11 and `9007199254740993` nobody. Null when the backends would answer 400 REQUEST.INVALID_ID.
  */
+export function canonicalUserId(raw: string): string | null {
+  if (!/^[0-9]+$/.test(raw)) return null;
+  const id = Number(raw);
+  return Number.isSafeInteger(id) && id > 0 ? String(id) : null;
+}
+
+/** An id read from an answer's body names a user when it is one in canonical form (at most 16 digits, so the cdc's sync API takes it too). */
 export function isUserId(value: string): boolean {
-  return /^[1-9][0-9]{0,17}$/.test(value);
+  return canonicalUserId(value) === value;
 }
 
 export const DEFAULT_ROUTE_TABLE_FILE = join(__dirname, '..', 'route-table.json');
