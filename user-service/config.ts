@@ -7,6 +7,8 @@ const environment = z.object({
   USER_SERVICE_ADMIN_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:55432/user_service'),
   // When set, the start-up gives the login role this password (servers that check passwords, e.g. compose).
   USER_SERVICE_DB_PASSWORD: z.string().min(1).optional(),
+  // The migration's control plane: which contexts' writes this service owns at their current stage.
+  STRANGLER_CONTROL_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:55432/strangler'),
   USER_SERVICE_HOST: z.string().min(1).default('127.0.0.1'),
   USER_SERVICE_PORT: z.coerce.number().int().min(0).max(65_535).default(8083),
   USER_SERVICE_BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(10),

@@ -7,6 +7,7 @@ import { migrateUserService } from '../migrations/migrate';
 import { USER_SERVICE_LOGIN_ROLE } from '../migrations/user-service/context-schema';
 import { createUserServiceApp } from './app';
 import { loadUserServiceConfig } from './config';
+import { WriteOwnership } from './platform/write-ownership';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -35,7 +36,11 @@ async function main(): Promise<void> {
   // Without a listener an idle client losing its connection would crash the process.
   pool.on('error', (error) => logger.error({ err: error }, 'idle database connection failed'));
 
-  const server = createServer(createUserServiceApp({ pool, logger, registry: new Registry(), bcryptCost: config.USER_SERVICE_BCRYPT_COST }));
+  const control = new Pool({ connectionString: config.STRANGLER_CONTROL_DATABASE_URL, max: 4, connectionTimeoutMillis: 2_000 });
+  control.on('error', (error) => logger.error({ err: error }, 'idle control-plane connection failed'));
+  const registry = new Registry();
+  const writeOwnership = new WriteOwnership({ control, logger: logger.child({ component: 'write-ownership' }), registry });
+  const server = createServer(createUserServiceApp({ pool, logger, registry, bcryptCost: config.USER_SERVICE_BCRYPT_COST, writeOwnership }));
   // Longer than the proxy's idle keep-alive, so the proxy never reuses a socket this side just closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
     forced.unref();
     server.close(() => {
       clearTimeout(forced);
-      pool.end().then(() => logger.info('user-service stopped'), (error: unknown) => {
+      Promise.all([pool.end(), control.end()]).then(() => logger.info('user-service stopped'), (error: unknown) => {
         logger.error({ err: error }, 'closing the database pool failed');
         process.exitCode = 1;
       });

@@ -10,6 +10,8 @@ export const failureStatus = {
   'REQUEST.ROUTE_NOT_FOUND': 404,
   'REQUEST.PRECONDITION_FAILED': 412,
   INTERNAL: 500,
+  // Answered only by the user-service (a write for a context it does not own yet); listed for the catalogue.
+  'MIGRATION.WRITES_NOT_OWNED': 503,
   'IDENTITY.INVALID_EMAIL': 400,
   'IDENTITY.WEAK_PASSWORD': 400,
   'IDENTITY.EMAIL_TAKEN': 409,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isFailure } from '../platform/failure';
 import { jsonBody, parseBody, parseId, sendFailure, textField } from '../platform/json-edge';
 import { inContext } from '../platform/observability';
+import { writesOwnedBy } from '../platform/write-ownership';
 import { acceptedVersions, sendVersioned } from '../platform/versioning';
 import { changeAccount, viewAccount } from './change-account';
 import type { Account } from './domain/account';
@@ -32,7 +33,7 @@ export function identityRoutes(deps: IdentityDependencies): Router {
   const router = Router();
   const passwords = passwordCheck(deps.bcryptCost);
 
-  router.post('/api/sessions', inContext('identity'), jsonBody(), async (req, res) => {
+  router.post('/api/sessions', inContext('identity'), writesOwnedBy('identity'), jsonBody(), async (req, res) => {
     const body = parseBody(credentials, req.body);
     if (isFailure(body)) return sendFailure(res, body);
     const account = await signInWithPassword(body, passwords, deps);
@@ -48,7 +49,7 @@ export function identityRoutes(deps: IdentityDependencies): Router {
     sendVersioned(res, 200, account.version, accountResource(account));
   });
 
-  router.patch('/api/users/:id/account', inContext('identity'), jsonBody(), async (req, res) => {
+  router.patch('/api/users/:id/account', inContext('identity'), writesOwnedBy('identity'), jsonBody(), async (req, res) => {
     const id = parseId(req.params.id);
     if (isFailure(id)) return sendFailure(res, id);
     const body = parseBody(accountPatch, req.body);

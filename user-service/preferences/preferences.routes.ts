@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isFailure } from '../platform/failure';
 import { jsonBody, parseBody, parseId, sendFailure, textField } from '../platform/json-edge';
 import { inContext } from '../platform/observability';
+import { writesOwnedBy } from '../platform/write-ownership';
 import { acceptedVersions, sendVersioned } from '../platform/versioning';
 import { stateOf } from './domain/preferences';
 import { adjustPreferences, showPreferences, type PreferencesDependencies } from './preferences.use-cases';
@@ -26,7 +27,7 @@ export function preferencesRoutes(deps: PreferencesDependencies): Router {
     sendVersioned(res, 200, preferences.version, stateOf(preferences));
   });
 
-  router.patch('/api/users/:id/preferences', inContext('preferences'), jsonBody(), async (req, res) => {
+  router.patch('/api/users/:id/preferences', inContext('preferences'), writesOwnedBy('preferences'), jsonBody(), async (req, res) => {
     const id = parseId(req.params.id);
     if (isFailure(id)) return sendFailure(res, id);
     const request = parseBody(preferencesPatch, req.body);

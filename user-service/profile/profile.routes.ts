@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isFailure } from '../platform/failure';
 import { jsonBody, parseBody, parseId, sendFailure, textField } from '../platform/json-edge';
 import { inContext } from '../platform/observability';
+import { writesOwnedBy } from '../platform/write-ownership';
 import { acceptedVersions, sendVersioned } from '../platform/versioning';
 import { publicPersona } from './domain/profile';
 import { changeProfile, showProfile, type ProfileDependencies } from './profile.use-cases';
@@ -25,7 +26,7 @@ export function profileRoutes(deps: ProfileDependencies): Router {
     sendVersioned(res, 200, profile.version, publicPersona(profile));
   });
 
-  router.patch('/api/users/:id/profile', inContext('profile'), jsonBody(), async (req, res) => {
+  router.patch('/api/users/:id/profile', inContext('profile'), writesOwnedBy('profile'), jsonBody(), async (req, res) => {
     const id = parseId(req.params.id);
     if (isFailure(id)) return sendFailure(res, id);
     const request = parseBody(profilePatch, req.body);

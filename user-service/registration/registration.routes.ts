@@ -7,6 +7,7 @@ import { isFailure } from '../platform/failure';
 import { jsonBody, parseBody, parseId, sendFailure, textField } from '../platform/json-edge';
 import { sendVersioned } from '../platform/versioning';
 import { inContext } from '../platform/observability';
+import { writesOwnedBy } from '../platform/write-ownership';
 
 // Signing up and erasing are processes across the three contexts, not a context of their own: each
 // context does its part through its public functions, in one transaction, so a user never exists in one
@@ -23,7 +24,7 @@ export type RegistrationDependencies = IdentityDependencies & ProfileDependencie
 export function registrationRoutes(deps: RegistrationDependencies): Router {
   const router = Router();
 
-  router.post('/api/users', inContext('identity'), jsonBody(), async (req, res) => {
+  router.post('/api/users', inContext('identity'), writesOwnedBy('identity'), jsonBody(), async (req, res) => {
     const input = parseBody(signUp, req.body);
     if (isFailure(input)) return sendFailure(res, input);
     // Every context's rules before the first write, in legacy's order: a request breaking several rules
@@ -47,7 +48,7 @@ export function registrationRoutes(deps: RegistrationDependencies): Router {
     });
   });
 
-  router.delete('/api/users/:id', inContext('identity'), async (req, res) => {
+  router.delete('/api/users/:id', inContext('identity'), writesOwnedBy('identity'), async (req, res) => {
     const id = parseId(req.params.id);
     if (isFailure(id)) return sendFailure(res, id);
     const outcome = await deps.db.transaction(async (uow) => {

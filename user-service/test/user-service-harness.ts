@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { migrateUserService } from '../../migrations/migrate';
 import { dropDatabase, endPool, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
 import { createUserServiceApp } from '../app';
+import type { WriteOwnership } from '../platform/write-ownership';
 
 export const TEST_BCRYPT_COST = 4;
 
@@ -45,7 +46,8 @@ export interface UserServiceHarness {
   stop(): Promise<void>;
 }
 
-export async function startUserServiceHarness(): Promise<UserServiceHarness> {
+/** `writeOwnership`: the service's view of which contexts' writes it owns; without one, it serves every write. */
+export async function startUserServiceHarness(options: { writeOwnership?: (registry: Registry) => WriteOwnership } = {}): Promise<UserServiceHarness> {
   const adminUrl = throwawayDatabaseUrl('user_service_it');
   await migrateUserService(adminUrl);
   const serviceUrl = new URL(adminUrl);
@@ -56,7 +58,8 @@ export async function startUserServiceHarness(): Promise<UserServiceHarness> {
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
   const registry = new Registry();
   const harness = { now: new Date('2026-11-21T12:00:00.000Z') } as UserServiceHarness;
-  const server: Server = createUserServiceApp({ pool, logger, registry, bcryptCost: TEST_BCRYPT_COST, clock: () => harness.now }).listen(0, '127.0.0.1');
+  const writeOwnership = options.writeOwnership?.(registry);
+  const server: Server = createUserServiceApp({ pool, logger, registry, bcryptCost: TEST_BCRYPT_COST, clock: () => harness.now, ...(writeOwnership ? { writeOwnership } : {}) }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
