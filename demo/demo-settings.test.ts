@@ -23,6 +23,11 @@ describe('demo settings', () => {
     expect(env.STRANGLER_ADMIN_TOKEN).toBe('given');
   });
 
+  it('runs the proxy as one process unless the demo\'s environment asks for workers', () => {
+    expect(demoEnvironment({}, stack, 't', phasesFor({ quick: true })).PROXY_WORKERS).toBe('1');
+    expect(demoEnvironment({ PROXY_WORKERS: 'auto' }, stack, 't', phasesFor({ quick: true })).PROXY_WORKERS).toBe('auto');
+  });
+
   it('generates a fresh token per run unless one is set', () => {
     expect(adminToken({ STRANGLER_ADMIN_TOKEN: 'mine' })).toBe('mine');
     const a = adminToken({});

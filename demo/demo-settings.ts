@@ -65,6 +65,9 @@ export function demoEnvironment(base: NodeJS.ProcessEnv, stack: StackEndpoints, 
     STRANGLER_CONNECT_URL: `http://127.0.0.1:${stack.connectPort}`,
     PROXY_PORT: String(ports.proxy),
     PROXY_ADMIN_PORT: String(ports.admin),
+    // One proxy process, as `npm run start:proxy`; `PROXY_WORKERS=2 npm run demo` (or `auto`) runs it as that
+    // many workers, each an instance of its own (proxy/README.md, "Several processes").
+    PROXY_WORKERS: '1',
     LEGACY_URL: `http://127.0.0.1:${ports.legacy}`,
     USER_SERVICE_URL: `http://127.0.0.1:${ports.userService}`,
     STRANGLER_CDC_URL: `http://127.0.0.1:${ports.cdc}`,

@@ -95,10 +95,25 @@ export class DemoServices {
         if (child.exitCode !== null || child.signalCode !== null) continue;
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const timer = setTimeout(() => this.kill(child), graceMs);
         await exited;
         clearTimeout(timer);
       }
+    }
+  }
+
+  /**
+   * SIGKILL past the grace period. A detached child leads its own process group, and the group goes with it:
+   * the proxy with PROXY_WORKERS > 1 is a primary and its forked workers (which otherwise stop on their own
+   * once their primary is gone).
+   */
+  private kill(child: ChildProcess): void {
+    if (!this.detached || child.pid === undefined) return void child.kill('SIGKILL');
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch (error) {
+      // ESRCH: the whole group has exited meanwhile.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
   }
 

@@ -116,6 +116,8 @@ export function createProxyMetrics(registry: Registry, live: LiveReadings) {
       name: 'strangler_proxy_lease_writable',
       help: "1 while this instance's lease lets it forward writes; 0 once it has lapsed (cut off from the control plane, or fenced)",
       registers: [registry],
+      // Across PROXY_WORKERS: 0 as soon as one worker's lease has lapsed.
+      aggregator: 'min',
       collect() {
         this.set(live.leaseWritable() ? 1 : 0);
       },
@@ -125,23 +127,31 @@ export function createProxyMetrics(registry: Registry, live: LiveReadings) {
       help: "1 for each context's current stage, 0 for the others",
       labelNames: ['context', 'stage'] as const,
       registers: [registry],
+      // Across PROXY_WORKERS (proxy/cluster/): one worker's view, so exactly one stage is 1 per context even mid-change.
+      aggregator: 'first',
     }),
     canaryPercent: new Gauge({
       name: 'strangler_canary_percent',
       help: "Percentage of users whose reads the new service serves in the canary stage",
       labelNames: ['context'] as const,
       registers: [registry],
+      // Across PROXY_WORKERS: the same worker's view as the stage.
+      aggregator: 'first',
     }),
     writesHeld: new Gauge({
       name: 'strangler_proxy_writes_held',
       help: "1 while a context's writes are held",
       labelNames: ['context'] as const,
       registers: [registry],
+      // Across PROXY_WORKERS: held as soon as one worker holds them.
+      aggregator: 'max',
     }),
     stateStoreUp: new Gauge({
       name: 'strangler_proxy_state_store_up',
       help: 'Whether the last read of control.context_stages succeeded; 0 means the instance serves the last stages it read',
       registers: [registry],
+      // Across PROXY_WORKERS: 0 as soon as one worker serves on stale stages.
+      aggregator: 'min',
       collect() {
         this.set(live.stateStore().reachable ? 1 : 0);
       },
@@ -150,6 +160,8 @@ export function createProxyMetrics(registry: Registry, live: LiveReadings) {
       name: 'strangler_proxy_state_age_seconds',
       help: 'Time since the stages this instance acts on were last read',
       registers: [registry],
+      // Across PROXY_WORKERS: the oldest view among the workers.
+      aggregator: 'max',
       collect() {
         const { ageMs } = live.stateStore();
         this.set(ageMs === null ? -1 : ageMs / 1000);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Pool } from 'pg';
@@ -26,5 +27,17 @@ describe('proxy settings', () => {
     expect(options).toMatchObject({ port: 0, upstreamTimeoutMs: 1234, legacyUrl: 'http://127.0.0.1:8082', cdcUrl: 'http://127.0.0.1:8084', stagePollMs: 250, shadow: { maxInFlight: 64 }, pins: { clockSkewMarginMs: 0 } });
     expect(options.routeTable?.match('GET', ['api', 'users', '1', 'profile'])?.route.key).toBe('profile.read');
     expect(() => proxyOptionsFrom(loadProxySettings({ PROXY_ROUTE_TABLE: '/nonexistent/routes.json' }), { control: {} as Pool, registry: new Registry(), logger: pino({ level: 'silent' }) })).toThrow(/cannot read the route table \/nonexistent\/routes\.json/);
+  });
+});
+
+describe('PROXY_WORKERS', () => {
+  test('one process unless asked; a whole number, or auto for one per core', () => {
+    expect(loadProxySettings({}).PROXY_WORKERS).toBe(1);
+    expect(loadProxySettings({ PROXY_WORKERS: '3' }).PROXY_WORKERS).toBe(3);
+    expect(loadProxySettings({ PROXY_WORKERS: 'auto' }).PROXY_WORKERS).toBe(availableParallelism());
+  });
+
+  test.each(['0', '-1', '1.5', 'two', 'AUTO'])('%s is refused, by name', (value) => {
+    expect(() => loadProxySettings({ PROXY_WORKERS: value })).toThrow(/PROXY_WORKERS: a whole number of processes, 1 or more, or auto/);
   });
 });

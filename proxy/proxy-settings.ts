@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { ProxyOptions } from './proxy-server';
 import { DEFAULT_ROUTE_TABLE_FILE, loadRouteTable } from './routing/route-table';
@@ -5,10 +6,14 @@ import { DEFAULT_ROUTE_TABLE_FILE, loadRouteTable } from './routing/route-table'
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveMs = z.coerce.number().int().positive();
 const url = z.url({ protocol: /^https?$/ });
+const WORKERS = 'a whole number of processes, 1 or more, or auto (one per core)';
+/** Proxy processes on this host (proxy/cluster/): each one instance with its own lease; `auto` is one per core. */
+const workerCount = z.union([z.literal('auto').transform(() => availableParallelism()), z.coerce.number().int(WORKERS).min(1, WORKERS)], { error: WORKERS });
 
 const settingsSchema = z.object({
   PROXY_HOST: z.string().min(1).default('127.0.0.1'),
   PROXY_PORT: port.default(8080),
+  PROXY_WORKERS: workerCount.default(1),
   LEGACY_URL: url.default('http://127.0.0.1:8082'),
   USER_SERVICE_URL: url.default('http://127.0.0.1:8083'),
   STRANGLER_CONTROL_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').default('postgres://postgres@127.0.0.1:55432/strangler'),

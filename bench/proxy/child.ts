@@ -8,9 +8,10 @@ export interface Child<T> {
 
 /**
  * Starts a TypeScript file (through tsx's loader, in one process) or a binary, and waits for the first JSON
- * line on its stdout. Closing its stdin is how a TypeScript child is told to leave; a binary gets SIGTERM.
+ * line on its stdout. Closing its stdin is how a bench-only TypeScript child is told to leave; a binary, or a
+ * real entry point (`leaveOn: 'SIGTERM'`, such as proxy/main.ts), gets SIGTERM.
  */
-export async function startChild<T>(command: string, args: string[], env: Record<string, string>, readyFrom: 'stdout-json' | (() => Promise<T>)): Promise<Child<T>> {
+export async function startChild<T>(command: string, args: string[], env: Record<string, string>, readyFrom: 'stdout-json' | (() => Promise<T>), leaveOn: 'stdin' | 'SIGTERM' = args.some((a) => a.endsWith('.ts')) ? 'stdin' : 'SIGTERM'): Promise<Child<T>> {
   const child: ChildProcess = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failed = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited with ${code} before it was ready`))));
@@ -29,7 +30,7 @@ export async function startChild<T>(command: string, args: string[], env: Record
     async stop() {
       if (child.exitCode !== null) return;
       child.stdin!.end();
-      if (!args.some((a) => a.endsWith('.ts'))) child.kill('SIGTERM');
+      if (leaveOn === 'SIGTERM') child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);

@@ -1,10 +1,12 @@
 // The proxy's speed against the same upstream in one run: going direct, through nginx (Debian's, as a
 // keep-alive reverse proxy), through a bare undici proxy (the floor for Node: bare-undici-proxy.ts), through
-// our proxy with every context in `legacy`, and through our proxy with identity in `shadow` (every read
-// mirrored and compared). Added latency at 1,000 req/s (open loop) and
-// saturation throughput (closed loop). Targets from issue 5: added p99 under 2 ms, saturation >= 60% of nginx.
+// our proxy with every context in `legacy`, through our proxy with identity in `shadow` (every read
+// mirrored and compared), and, on a machine with more than one core, through our proxy as
+// `npm run start:proxy` runs it with PROXY_WORKERS = the cores (proxyWorkers). Added latency at 1,000 req/s
+// (open loop) and saturation throughput (closed loop). Targets from issue 5: added p99 under 2 ms,
+// saturation >= 60% of nginx.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { runMigrationSet } from '../../migrations/migrate';
@@ -16,16 +18,20 @@ import { round as roundTo, type BenchOptions, type BenchResult } from '../cdc/sy
 import { startChild, typescriptChild, type Child } from './child';
 import { pacedLoad, saturationLoad, type LatencySummary } from './load';
 import { startNginx } from './nginx';
+import { startProxyWorkers } from './proxy-workers';
 
 const round = (value: number) => roundTo(value, 3);
 
 const RATE = 1_000;
-const TARGETS = ['direct', 'nginx', 'bareUndici', 'proxy', 'proxyShadow'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'bareUndici', 'proxy', 'proxyShadow', 'proxyWorkers'] as const;
+/** PROXY_WORKERS for the proxyWorkers target: one per core, as `PROXY_WORKERS=auto`; measured only when above 1. */
+const WORKERS = availableParallelism();
+const TARGETS = ALL_TARGETS.filter((target) => target !== 'proxyWorkers' || WORKERS > 1);
 const CONCURRENCY = 64;
 const TARGET_ADDED_P99_MS = 2;
 const TARGET_SATURATION_VS_NGINX = 0.6;
 
-type Target = (typeof TARGETS)[number];
+type Target = (typeof ALL_TARGETS)[number];
 
 export async function proxyBench({ quick, progress }: BenchOptions): Promise<BenchResult> {
   const seconds = quick ? 2 : 5;
@@ -50,18 +56,25 @@ export async function proxyBench({ quick, progress }: BenchOptions): Promise<Ben
     // One instance of our proxy, measured with identity in `legacy`, then again with identity in `shadow`.
     const proxy = await startChild<{ port: number; healthPort: number }>(...typescriptChild(join(__dirname, 'proxy-process.ts')), { STRANGLER_CONTROL_DATABASE_URL: controlUrl, LEGACY_URL: legacyUrl, USER_SERVICE_URL: newServiceUrl }, 'stdout-json');
     children.push(proxy);
+    // The same data plane as `proxy`, once per worker, behind the real entry point (its admin port idle).
+    const workers = TARGETS.includes('proxyWorkers')
+      ? await startProxyWorkers(WORKERS, { STRANGLER_CONTROL_DATABASE_URL: controlUrl, LEGACY_URL: legacyUrl, USER_SERVICE_URL: newServiceUrl, STRANGLER_CDC_URL: 'http://127.0.0.1:9' })
+      : undefined;
+    if (workers) children.push(workers);
     const urls: Record<Target, string> = {
       direct: legacyUrl,
       nginx: `http://127.0.0.1:${nginx.ready.port}`,
       bareUndici: `http://127.0.0.1:${bareUndici.ready.port}`,
       proxy: `http://127.0.0.1:${proxy.ready.port}`,
       proxyShadow: `http://127.0.0.1:${proxy.ready.port}`,
+      proxyWorkers: `http://127.0.0.1:${workers?.ready.port ?? 0}`,
     };
     const setIdentity = async (stage: 'legacy' | 'shadow') => {
       await setStage(control, 'identity', stage);
       await until(`the proxy acting on identity in ${stage}`, async () => {
         const health = (await (await fetch(`http://127.0.0.1:${proxy.ready.healthPort}/`)).json()) as { contexts: { context: string; stage: string }[] };
-        return health.contexts.find((c) => c.context === 'identity')?.stage === stage ? true : undefined;
+        if (health.contexts.find((c) => c.context === 'identity')?.stage !== stage) return undefined;
+        return !workers || (await workers.ready.stageOf('identity')) === stage ? true : undefined;
       }, { timeoutMs: 5_000, everyMs: 50 });
     };
 
@@ -103,7 +116,7 @@ export async function proxyBench({ quick, progress }: BenchOptions): Promise<Ben
       ratio: {
         label: 'proxy saturation throughput / nginx saturation throughput',
         value: ratio,
-        reading: `target >= ${TARGET_SATURATION_VS_NGINX}; added p99 at ${RATE} req/s: ours ${added('proxy').p99Ms} ms (target < ${TARGET_ADDED_P99_MS}), nginx ${added('nginx').p99Ms} ms, ours in shadow ${added('proxyShadow').p99Ms} ms; a bare undici proxy saturates at ${round(floor / theirs)} of nginx, ours at ${round(ours / floor)} of the bare one`,
+        reading: `target >= ${TARGET_SATURATION_VS_NGINX}; added p99 at ${RATE} req/s: ours ${added('proxy').p99Ms} ms (target < ${TARGET_ADDED_P99_MS}), nginx ${added('nginx').p99Ms} ms, ours in shadow ${added('proxyShadow').p99Ms} ms; a bare undici proxy saturates at ${round(floor / theirs)} of nginx, ours at ${round(ours / floor)} of the bare one${workers ? `; ours as ${WORKERS} workers at ${round(saturation.proxyWorkers.rate / theirs)} of nginx (${round(saturation.proxyWorkers.rate / ours)} of one process), added p99 ${added('proxyWorkers').p99Ms} ms` : ''}`,
       },
       baseline: { label: 'nginx saturation throughput', value: theirs, unit: 'req/s' },
       measured: { label: 'proxy saturation throughput', value: ours, unit: 'req/s' },
@@ -113,13 +126,14 @@ export async function proxyBench({ quick, progress }: BenchOptions): Promise<Ben
         rate: RATE,
         concurrency: CONCURRENCY,
         atRate,
-        addedAtRate: { nginx: added('nginx'), bareUndici: added('bareUndici'), proxy: added('proxy'), proxyShadow: added('proxyShadow') },
+        addedAtRate: Object.fromEntries(TARGETS.filter((t) => t !== 'direct').map((t) => [t, added(t)])),
         saturation: Object.fromEntries(TARGETS.map((t) => [t, saturation[t].rate])),
         perRound: rounds,
         saturationVsDirect: { nginx: round(theirs / saturation.direct!.rate), proxy: round(ours / saturation.direct!.rate), proxyShadow: round(saturation.proxyShadow!.rate / saturation.direct!.rate) },
-        saturationVsNginx: { bareUndici: round(floor / theirs), proxy: ratio, proxyShadow: round(saturation.proxyShadow!.rate / theirs) },
+        saturationVsNginx: { bareUndici: round(floor / theirs), proxy: ratio, proxyShadow: round(saturation.proxyShadow!.rate / theirs), ...(workers ? { proxyWorkers: round(saturation.proxyWorkers.rate / theirs) } : {}) },
         saturationVsNginxRoundByRound: { bareUndici: perRoundVs('bareUndici', 'nginx'), proxy: perRoundVs('proxy', 'nginx') },
         proxyVsBareUndici: { saturation: round(ours / floor), roundByRound: perRoundVs('proxy', 'bareUndici') },
+        ...(workers ? { proxyWorkersVsProxy: { workers: WORKERS, saturation: round(saturation.proxyWorkers.rate / ours), roundByRound: perRoundVs('proxyWorkers', 'proxy') } } : {}),
         shadowComparisons: Object.fromEntries(shadowed.rows.map((r) => [r.result, Number(r.count)])),
         targets: {
           addedP99Ms: { target: TARGET_ADDED_P99_MS, measured: added('proxy').p99Ms, met: added('proxy').p99Ms < TARGET_ADDED_P99_MS },
