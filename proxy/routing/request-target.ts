@@ -54,9 +54,13 @@ export function isSafeMethod(method: string): boolean {
 const refuse = (message: string): TargetRefusal => ({ code: INVALID_TARGET, message });
 
 const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?]*)(.*)$/;
-const UNRESERVED = /^[A-Za-z0-9._~-]$/;
-// pchar (RFC 3986 §3.3) less ';': path parameters mean something to some servers and nothing to others.
-const PATH_CHAR = /^[A-Za-z0-9._~!$&'()*+,=:@%-]$/;
+const PERCENT = 0x25;
+// Per ASCII code, once (this runs on every request): 2 unreserved (RFC 3986 §2.3), 1 the rest of pchar
+// (§3.3) less ';' (path parameters mean something to some servers and nothing to others) and '%', 0 refused.
+const PATH_CHARS = Uint8Array.from({ length: 128 }, (_, code) => {
+  const char = String.fromCharCode(code);
+  return /[A-Za-z0-9._~-]/.test(char) ? 2 : /[!$&'()*+,=:@]/.test(char) ? 1 : 0;
+});
 
 /** The request-target alone, before any route is looked at. */
 export function parseRequestTarget(url: string): RequestTarget | TargetRefusal {
@@ -95,16 +99,18 @@ function checkSegment(segment: string): string | undefined {
   if (segment === '') return 'the path has an empty segment (a repeated slash)';
   if (segment === '.' || segment === '..') return `the path has a dot segment (${segment})`;
   for (let i = 0; i < segment.length; i++) {
-    const char = segment[i]!;
-    if (char === ';') return 'the path has a parameter (;)';
-    if (char === '\\') return 'the path has a backslash';
-    if (!PATH_CHAR.test(char)) return `the path has the character ${char}`;
-    if (char !== '%') continue;
+    const code = segment.charCodeAt(i);
+    if (code !== PERCENT) {
+      if (PATH_CHARS[code]) continue;
+      const char = segment[i]!;
+      return char === ';' ? 'the path has a parameter (;)' : char === '\\' ? 'the path has a backslash' : `the path has the character ${char}`;
+    }
     const hex = segment.slice(i + 1, i + 3);
     if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return 'the path has a malformed percent-encoding';
-    const decoded = String.fromCharCode(parseInt(hex, 16));
+    const byte = parseInt(hex, 16);
+    const decoded = String.fromCharCode(byte);
     // RFC 3986 §6.2.2.2 normalisers decode these and others do not: the same bytes would name two paths.
-    if (UNRESERVED.test(decoded)) return `the path percent-encodes ${decoded} (%${hex}), which has a plain form`;
+    if (PATH_CHARS[byte] === 2) return `the path percent-encodes ${decoded} (%${hex}), which has a plain form`;
     if (decoded === '/' || decoded === '\\') return `the path has an encoded ${decoded === '/' ? 'slash' : 'backslash'} (%${hex})`;
     i += 2;
   }
