@@ -15,6 +15,9 @@ describe('proxy settings', () => {
       STRANGLER_CDC_URL: 'http://127.0.0.1:8084',
       PROXY_UPSTREAM_TIMEOUT_MS: 5000,
       PROXY_STAGE_POLL_MS: 250,
+      PROXY_LEASE_MS: 10000,
+      PROXY_HOLD_MAX_WRITES: 1000,
+      PROXY_HOLD_MAX_MS: 10000,
     });
   });
 
@@ -24,7 +27,7 @@ describe('proxy settings', () => {
 
   test('the settings become startProxy options, the route table loaded and checked', () => {
     const options = proxyOptionsFrom(loadProxySettings({ PROXY_PORT: '0', PROXY_UPSTREAM_TIMEOUT_MS: '1234' }), { control: {} as Pool, registry: new Registry(), logger: pino({ level: 'silent' }) });
-    expect(options).toMatchObject({ port: 0, upstreamTimeoutMs: 1234, legacyUrl: 'http://127.0.0.1:8082', cdcUrl: 'http://127.0.0.1:8084', stagePollMs: 250, shadow: { maxInFlight: 64 }, pins: { clockSkewMarginMs: 0 } });
+    expect(options).toMatchObject({ port: 0, upstreamTimeoutMs: 1234, legacyUrl: 'http://127.0.0.1:8082', cdcUrl: 'http://127.0.0.1:8084', stagePollMs: 250, shadow: { maxInFlight: 64 }, pins: { clockSkewMarginMs: 0 }, leaseMs: 10000, hold: { maxWrites: 1000, maxHoldMs: 10000 } });
     expect(options.routeTable?.match('GET', ['api', 'users', '1', 'profile'])?.route.key).toBe('profile.read');
     expect(() => proxyOptionsFrom(loadProxySettings({ PROXY_ROUTE_TABLE: '/nonexistent/routes.json' }), { control: {} as Pool, registry: new Registry(), logger: pino({ level: 'silent' }) })).toThrow(/cannot read the route table \/nonexistent\/routes\.json/);
   });

@@ -32,6 +32,14 @@ const settingsSchema = z.object({
   PROXY_PIN_RECHECK_MS: positiveMs.default(50),
   PROXY_CLOCK_SKEW_MARGIN_MS: z.coerce.number().int().min(0).default(0),
   PROXY_EXISTENCE_WAIT_MS: z.coerce.number().int().min(0).default(3_000),
+  // How long a lease renewal holds in the control plane: a hand-over waits at most this long for an instance
+  // that went silent, and a cut-off instance stops starting writes this long less the upstream timeout after
+  // its last renewal (see proxy/README.md, "Several instances").
+  PROXY_LEASE_MS: positiveMs.default(10_000),
+  // Writes that arrive during a hand-over are kept (per context, at most this many, this long) and then
+  // forwarded to whoever owns them after it; only past the bound does a client get 503 PROXY.WRITES_HELD.
+  PROXY_HOLD_MAX_WRITES: positiveMs.default(1_000),
+  PROXY_HOLD_MAX_MS: positiveMs.default(10_000),
 });
 
 export type ProxySettings = z.infer<typeof settingsSchema>;
@@ -67,6 +75,8 @@ export function proxyOptionsFrom(settings: ProxySettings, state: Pick<ProxyOptio
       samplesKept: settings.PROXY_SHADOW_SAMPLES_KEPT,
     },
     existenceWaitMs: settings.PROXY_EXISTENCE_WAIT_MS,
+    leaseMs: settings.PROXY_LEASE_MS,
+    hold: { maxWrites: settings.PROXY_HOLD_MAX_WRITES, maxHoldMs: settings.PROXY_HOLD_MAX_MS },
     pins: { maxPins: settings.PROXY_MAX_PINS, recheckMs: settings.PROXY_PIN_RECHECK_MS, clockSkewMarginMs: settings.PROXY_CLOCK_SKEW_MARGIN_MS },
   };
 }

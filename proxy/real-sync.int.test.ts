@@ -1,83 +1,9 @@
 // The proxy in front of the real apps and the real forward sync (one sync sandbox for both parts, it is
 // the slow thing to start): read-your-writes while reads are on the new service and writes on legacy, and
 // the shadow stage's comparison. The sandbox's databases, Debezium connector and topics are throwaway.
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Pool } from 'pg';
-import { Registry } from 'prom-client';
-import { startCdcWorkers, type CdcWorkers } from '../cdc/cdc-workers';
-import { KafkajsEventLog, kafkaSettingsFromEnv } from '../cdc/kafka/kafkajs-event-log';
-import { bothDirectionsOn, startSyncSandbox, type SyncSandbox } from '../cdc/test/sync-sandbox';
 import { until } from '../cdc/test/until';
-import { createLegacyApp } from '../legacy/app';
-import { endPool } from '../migrations/test/throwaway-database';
-import { createUserServiceApp } from '../user-service/app';
-import { call, startControlPlane, startTestProxy, testLogger, type ControlPlane, type TestProxy } from './test/proxy-harness';
-
-/**
- * The whole path a client's data takes: a sync sandbox (throwaway legacy, user_service and control
- * databases with their own Debezium connector), the forward sync, and the legacy and user-service apps on
- * the sandbox's databases; the proxy goes in front of the two apps.
- */
-interface RealSync {
-  readonly sandbox: SyncSandbox;
-  readonly workers: CdcWorkers;
-  readonly cdcUrl: string;
-  readonly legacyUrl: string;
-  readonly newServiceUrl: string;
-  readonly control: ControlPlane;
-  /** The sandbox's databases as their owners, for planting differences and for assertions. */
-  readonly legacyAdmin: Pool;
-  readonly userServiceAdmin: Pool;
-  readonly userServiceRegistry: Registry;
-  stop(): Promise<void>;
-}
-
-async function listen(app: { listen(port: number, host: string): Server }): Promise<{ server: Server; url: string }> {
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-async function startRealSync(name: string): Promise<RealSync> {
-  // Both directions: users signed up on the new side reach legacy through the reverse sync.
-  const sandbox = await startSyncSandbox({}, { captureOutboxes: true });
-  const eventLog = new KafkajsEventLog(kafkaSettingsFromEnv(`proxy-${name}`), testLogger);
-  const workers = await startCdcWorkers({ config: sandbox.config, eventLog, logger: testLogger, registry: new Registry(), ...bothDirectionsOn(sandbox) });
-  const legacyPool = new Pool({ connectionString: sandbox.admin.legacy, max: 10 });
-  const userServicePool = new Pool({ connectionString: sandbox.userServiceLogin, max: 10 });
-  const legacyAdmin = new Pool({ connectionString: sandbox.admin.legacy, max: 2 });
-  const userServiceAdmin = new Pool({ connectionString: sandbox.admin.userService, max: 2 });
-  const userServiceRegistry = new Registry();
-  const legacy = await listen(createLegacyApp({ pool: legacyPool, logger: testLogger, registry: new Registry(), bcryptCost: 4 }));
-  const userService = await listen(createUserServiceApp({ pool: userServicePool, logger: testLogger, registry: userServiceRegistry, bcryptCost: 4 }));
-  const control = await startControlPlane(sandbox.admin.control, true);
-  return {
-    sandbox,
-    workers,
-    cdcUrl: `http://127.0.0.1:${workers.port}`,
-    legacyUrl: legacy.url,
-    newServiceUrl: userService.url,
-    control,
-    legacyAdmin,
-    userServiceAdmin,
-    userServiceRegistry,
-    async stop() {
-      await Promise.all([close(legacy.server), close(userService.server)]);
-      await workers.stop();
-      await eventLog.close();
-      await control.stop();
-      for (const pool of [legacyPool, userServicePool, legacyAdmin, userServiceAdmin]) await endPool(pool);
-      await sandbox.stop();
-    },
-  };
-}
+import { call, startTestProxy, type TestProxy } from './test/proxy-harness';
+import { startRealSync, type RealSync } from './test/real-sync-stack';
 
 let stack: RealSync;
 

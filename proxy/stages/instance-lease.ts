@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { ContextStageRecord } from './stage-state';
+import type { ContextStageRecord } from './stages';
 
 /**
  * One proxy instance's lease in control.proxy_instances, from the instance's side. The hand-over protocol

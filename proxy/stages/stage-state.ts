@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { InstanceLease, type LeaseIdentity } from './instance-lease';
-import { CONTEXTS, isContext, isStage, type Context, type ContextStage, type StageTable } from './stages';
+import { CONTEXTS, isContext, isStage, type Context, type ContextStage, type ContextStageRecord, type StageTable } from './stages';
 
 export interface LeaseOptions {
   readonly identity: LeaseIdentity;
@@ -196,15 +196,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** A row of control.context_stages as the database gives it. */
-export interface ContextStageRecord {
-  readonly context: string;
-  readonly stage: string;
-  readonly canary_percent: number | string;
-  readonly version: number | string;
-  readonly changed_at: Date;
-  readonly writes_held_since: Date | null;
-}
+export type { ContextStageRecord };
 
 /** One row of control.context_stages, checked: an unknown context or stage is an error, never a guess. */
 export function contextStageOf(row: ContextStageRecord): ContextStage {

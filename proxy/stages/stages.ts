@@ -32,3 +32,13 @@ export interface ContextStage {
 }
 
 export type StageTable = Readonly<Record<Context, ContextStage>>;
+
+/** A row of control.context_stages as the database gives it. */
+export interface ContextStageRecord {
+  readonly context: string;
+  readonly stage: string;
+  readonly canary_percent: number | string;
+  readonly version: number | string;
+  readonly changed_at: Date;
+  readonly writes_held_since: Date | null;
+}

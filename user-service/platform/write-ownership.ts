@@ -11,7 +11,9 @@ import { sendFailure } from './json-edge';
  * syncs read too). The service refuses the writes of a context it does not own, so a proxy instance acting
  * on stale stages cannot split the writes between the two sides: nothing it sends here too early is kept.
  *
- * "Owns" is a stage of `writes` or `retired` with no write hold in force. A positive answer is trusted for
+ * "Owns" is a stage of `writes` or `retired`. A write hold changes nothing here: the writes a proxy instance
+ * forwarded before it confirmed the hold are the ones the hand-over waits for, and they must be able to finish
+ * on the side that still owns them; instances stop sending by themselves (confirmation, lease). A positive answer is trusted for
  * `cacheMs`; any other answer is read afresh before a write is refused, so a flip to the new side is honoured
  * the moment it commits. A control plane that cannot be read for longer than `maxStaleMs` fails closed.
  */
@@ -35,7 +37,7 @@ const OWNING_STAGES = "('writes', 'retired')";
 
 export class WriteOwnership {
   private reading: Reading | undefined;
-  private inFlight: Promise<Reading> | undefined;
+  private inFlight: { readonly startedAt: number; readonly reading: Promise<Reading> } | undefined;
   private readonly refused: Counter<'context' | 'reason'>;
   private readonly now: () => number;
 
@@ -50,10 +52,11 @@ export class WriteOwnership {
   }
 
   async ownership(context: string): Promise<Ownership> {
+    const arrivedAt = this.now();
     const cached = this.reading;
-    if (cached && cached.owned.has(context) && this.now() - cached.at < (this.options.cacheMs ?? 250)) return { owned: true };
+    if (cached && cached.owned.has(context) && arrivedAt - cached.at < (this.options.cacheMs ?? 250)) return { owned: true };
     try {
-      const fresh = await this.read();
+      const fresh = await this.readSince(arrivedAt);
       return fresh.owned.has(context) ? { owned: true } : { owned: false, reason: 'not-owner' };
     } catch (error) {
       const last = this.reading;
@@ -75,15 +78,26 @@ export class WriteOwnership {
     }, next);
   }
 
-  /** One query at a time, shared by every write waiting for it. */
-  private read(): Promise<Reading> {
-    this.inFlight ??= this.options.control
-      .query<{ context: string }>({ text: `SELECT context FROM control.context_stages WHERE stage IN ${OWNING_STAGES} AND writes_held_since IS NULL`, query_timeout: 1_000 } as never)
-      .then(({ rows }) => (this.reading = { owned: new Set(rows.map((row) => row.context)), at: this.now() }))
+  /**
+   * A reading taken after `arrivedAt`: a query already under way is shared only if it started after the
+   * write arrived. One that started before could miss a flip that committed in between, and refuse a write
+   * the service owns by the time it arrived.
+   */
+  private readSince(arrivedAt: number): Promise<Reading> {
+    if (this.inFlight && this.inFlight.startedAt > arrivedAt) return this.inFlight.reading;
+    const startedAt = this.now();
+    const reading = this.options.control
+      .query<{ context: string }>({ text: `SELECT context FROM control.context_stages WHERE stage IN ${OWNING_STAGES}`, query_timeout: 1_000 } as never)
+      .then(({ rows }) => {
+        const fresh = { owned: new Set(rows.map((row) => row.context)), at: startedAt };
+        if (!this.reading || this.reading.at <= startedAt) this.reading = fresh;
+        return fresh;
+      })
       .finally(() => {
-        this.inFlight = undefined;
+        if (this.inFlight?.reading === reading) this.inFlight = undefined;
       });
-    return this.inFlight;
+    this.inFlight = { startedAt, reading };
+    return reading;
   }
 }
 
