@@ -10,6 +10,10 @@ test('status: one line per context, then, per context, what blocks its next prom
       { context: 'preferences', stage: 'retired', canaryPercent: 0, writesOwner: 'new', writesHeld: { since: '2026-11-21T12:00:00.000Z', reason: 'draining' }, next: null, sync: { direction: 'reverse', reachable: true, healthy: false, backlog: null } },
     ],
     cdc: { reachable: true, workers: [] },
+    instances: [
+      { instanceId: 'a1', host: 'web-1', pid: 10, state: 'live', renewedAt: '2026-11-21T12:00:01.000Z', leaseExpiresAt: '2026-11-21T12:00:11.000Z', confirmedVersions: { identity: 1, profile: 4 } },
+      { instanceId: 'b2', host: 'web-2', pid: 20, state: 'fenced', renewedAt: '2026-11-21T11:00:00.000Z', leaseExpiresAt: '2026-11-21T11:00:10.000Z', confirmedVersions: {} },
+    ],
   });
   expect(text.split('\n')).toEqual([
     'context      stage    canary  writes      sync                     next',
@@ -19,12 +23,17 @@ test('status: one line per context, then, per context, what blocks its next prom
     'profile → reads: ✗ forward-sync-backlog: backlog 500 above 100',
     'preferences: writes held since 2026-11-21T12:00:00.000Z: draining',
     '',
+    'instance  host   pid  lease   renewed                   expires                   confirmed',
+    'a1        web-1  10   live    2026-11-21T12:00:01.000Z  2026-11-21T12:00:11.000Z  identity@1 profile@4',
+    'b2        web-2  20   fenced  2026-11-21T11:00:00.000Z  2026-11-21T11:00:10.000Z  -',
+    '',
   ]);
 });
 
 test('status says when the cdc workers cannot be reached', () => {
   const text = renderStatus({ contexts: [], cdc: { reachable: false, reason: 'connect ECONNREFUSED' } });
   expect(text).toMatch(/cdc workers unreachable: connect ECONNREFUSED/);
+  expect(text).toMatch(/no proxy instance registered/);
 });
 
 test('a change shows from, to, forced, the drain and the audit entry', () => {

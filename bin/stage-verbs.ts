@@ -40,7 +40,13 @@ export function renderStatus(body: any): string {
     for (const guard of c.next?.guards ?? []) if (!guard.passed) notes.push(`${c.context} → ${c.next.stage}: ${mark(guard)}`);
   }
   const cdc = body.cdc?.reachable === false ? [`cdc workers unreachable: ${body.cdc.reason}`] : [];
-  return `${[...table(rows), ...cdc, ...notes].join('\n')}\n`;
+  // The proxy instances and their leases: a hand-over waits for every live one to confirm its hold.
+  const instances = (body.instances ?? []) as { instanceId: string; host: string; pid: number; state: string; renewedAt: string; leaseExpiresAt: string; confirmedVersions: Record<string, number> }[];
+  const fleet = instances.length === 0 ? ['no proxy instance registered'] : table([
+    ['instance', 'host', 'pid', 'lease', 'renewed', 'expires', 'confirmed'],
+    ...instances.map((i) => [i.instanceId, i.host, String(i.pid), i.state, i.renewedAt, i.leaseExpiresAt, Object.entries(i.confirmedVersions).map(([c, v]) => `${c}@${v}`).join(' ') || '-']),
+  ]);
+  return `${[...table(rows), ...cdc, ...notes, '', ...fleet].join('\n')}\n`;
 }
 
 export function renderChange(body: any): string {

@@ -1,11 +1,11 @@
-/** What the forward sync has applied of one legacy row (cdc's `GET /sync/forward/users/:id`). */
-export interface ForwardPosition {
-  /** Legacy's commit time of the newest change of the row the forward sync has processed; null when none yet. */
-  readonly sourceCommittedAt: Date | null;
-}
+import { isLsn } from './read-your-writes/lsn';
 
-export interface ForwardSyncPositions {
-  forwardPosition(userId: string): Promise<ForwardPosition>;
+/** How far the forward sync has got, as read-your-writes needs it (cdc's sync API). */
+export interface ForwardSyncProgress {
+  /** Legacy's WAL position now: asked after a write's answer, it is at or past that write's commit. */
+  sourcePosition(): Promise<string>;
+  /** Whether the forward sync has applied everything of the user's capture partition up to `lsn`. */
+  caughtUp(userId: string, lsn: string): Promise<boolean>;
 }
 
 /** Whether legacy has a user's row yet (cdc's `GET /sync/reverse/users/:id`): the reverse sync's part. */
@@ -14,8 +14,9 @@ export interface LegacyExistence {
 }
 
 /** The cdc workers' HTTP API, as far as the data plane needs it. */
-export class CdcClient implements ForwardSyncPositions, LegacyExistence {
+export class CdcClient implements ForwardSyncProgress, LegacyExistence {
   private readonly baseUrl: string;
+  private position: { readonly startedAt: number; readonly answer: Promise<string> } | undefined;
 
   constructor(
     baseUrl: string,
@@ -24,18 +25,41 @@ export class CdcClient implements ForwardSyncPositions, LegacyExistence {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  async forwardPosition(userId: string): Promise<ForwardPosition> {
-    const response = await fetch(`${this.baseUrl}/sync/forward/users/${encodeURIComponent(userId)}`, { signal: AbortSignal.timeout(this.timeoutMs) });
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`cdc answered ${response.status} for the forward position of a user`);
-    const body = JSON.parse(text) as { sourceCommittedAt?: string | null };
-    return { sourceCommittedAt: typeof body.sourceCommittedAt === 'string' ? new Date(body.sourceCommittedAt) : null };
+  /**
+   * Many writes are answered at once; they share a call, but only one that started after the caller asked:
+   * a call already under way may have read the position before the caller's write committed.
+   */
+  sourcePosition(): Promise<string> {
+    const askedAt = performance.now();
+    if (this.position && this.position.startedAt > askedAt) return this.position.answer;
+    const startedAt = performance.now();
+    const answer = this.get('/sync/forward/source-position').then((body) => {
+      const lsn = (body as { lsn?: unknown }).lsn;
+      if (!isLsn(lsn)) throw new Error('cdc answered no WAL position');
+      return lsn;
+    });
+    const call = { startedAt, answer };
+    this.position = call;
+    void answer.finally(() => {
+      if (this.position === call) this.position = undefined;
+    }).catch(() => undefined);
+    return answer;
+  }
+
+  async caughtUp(userId: string, lsn: string): Promise<boolean> {
+    const body = await this.get(`/sync/forward/users/${encodeURIComponent(userId)}/caught-up?lsn=${encodeURIComponent(lsn)}`);
+    return (body as { caughtUp?: unknown }).caughtUp === true;
   }
 
   async legacyHasUser(userId: string): Promise<boolean> {
-    const response = await fetch(`${this.baseUrl}/sync/reverse/users/${encodeURIComponent(userId)}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    const body = await this.get(`/sync/reverse/users/${encodeURIComponent(userId)}`);
+    return (body as { legacyRowExists?: unknown }).legacyRowExists === true;
+  }
+
+  private async get(path: string): Promise<unknown> {
+    const response = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
     const text = await response.text();
-    if (response.status !== 200) throw new Error(`cdc answered ${response.status} for a user's legacy row`);
-    return (JSON.parse(text) as { legacyRowExists?: unknown }).legacyRowExists === true;
+    if (response.status !== 200) throw new Error(`cdc answered ${response.status} for ${path.split('?')[0]!.replace(/\/\d+(\/|$)/, '/:id$1')}`);
+    return JSON.parse(text);
   }
 }

@@ -5,9 +5,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { until } from '../cdc/test/until';
 import { loadRouteTable, RouteTable } from './routing/route-table';
-import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy } from './test/proxy-harness';
+import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncAlwaysCaughtUp } from './test/proxy-harness';
 
-const positions = { forwardPosition: async () => ({ sourceCommittedAt: new Date(8.64e15) }) };
 
 async function closedPort(): Promise<string> {
   const server = http.createServer().listen(0, '127.0.0.1');
@@ -46,7 +45,7 @@ describe('upstream failures', () => {
   });
 
   const proxyTo = async (legacyUrl: string, newServiceUrl: string, upstreamTimeoutMs = 5_000) => {
-    const proxy = await startTestProxy({ legacyUrl, newServiceUrl, control: control.pool, upstreamTimeoutMs, positions });
+    const proxy = await startTestProxy({ legacyUrl, newServiceUrl, control: control.pool, upstreamTimeoutMs, progress: syncAlwaysCaughtUp });
     proxies.push(proxy);
     return proxy;
   };
@@ -110,7 +109,7 @@ describe('upstream failures', () => {
         return super.match(method, segments);
       }
     })(shipped.routes);
-    const proxy = await startTestProxy({ legacyUrl: other.url, newServiceUrl: slow.url, control: control.pool, positions, routeTable: faulty });
+    const proxy = await startTestProxy({ legacyUrl: other.url, newServiceUrl: slow.url, control: control.pool, progress: syncAlwaysCaughtUp, routeTable: faulty });
     proxies.push(proxy);
     const failed = await call(`${proxy.url}/api/users/1/account`);
     expect([failed.status, failed.body?.error?.code, failed.text]).toEqual([500, 'PROXY.INTERNAL', expect.not.stringMatching(/planted|at .+\.ts/)]);

@@ -175,6 +175,11 @@ export function createProxyMetrics(registry: Registry, live: LiveReadings) {
         this.set(live.pinnedUsers());
       },
     }),
+    pinsUnshared: new Counter({
+      name: 'strangler_proxy_read_your_writes_pins_unshared_total',
+      help: 'Pins that could not be written to the control plane (only the instance that took them knows them)',
+      registers: [registry],
+    }),
     pinsEvicted: new Counter({
       name: 'strangler_proxy_read_your_writes_pins_evicted_total',
       help: 'Pins dropped because the pin map was full (raise PROXY_MAX_PINS if this moves)',

@@ -5,19 +5,20 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Upstream, type BodyTap, type ForwardHooks, type UpstreamFailure } from './forwarding/upstream';
-import { CdcClient, type ForwardSyncPositions, type LegacyExistence } from './cdc-client';
+import { Upstream, type BodyTap, type ForwardHooks, type HeldAnswer, type UpstreamFailure } from './forwarding/upstream';
+import { CdcClient, type ForwardSyncProgress, type LegacyExistence } from './cdc-client';
 import { HeldWrites } from './handover/held-writes';
 import { InFlightWrites } from './handover/in-flight-writes';
 import { createProxyMetrics, observeStages, type ProxyMetrics } from './proxy-metrics';
 import { ExistenceGate } from './read-your-writes/existence-gate';
+import { SharedPins } from './read-your-writes/shared-pins';
 import { WriterPins } from './read-your-writes/writer-pins';
-import { decideBackend, readsMayOutrunWrites, type Backend } from './routing/backend-decision';
+import { decideBackend, readsMayOutrunWrites, type Backend, type Decision } from './routing/backend-decision';
 import { INVALID_TARGET, isSafeMethod, readRequestTarget, type TargetRefusal } from './routing/request-target';
 import { isUserId, loadRouteTable, type MatchedRoute, type RouteTable } from './routing/route-table';
 import { parseJson, ShadowMirror } from './shadow/shadow-mirror';
 import { StageState, type StageStateReport } from './stages/stage-state';
-import { CONTEXTS, writesOwnerOf, type Context, type Stage, type StageTable } from './stages/stages';
+import { CONTEXTS, writesOwnerOf, type Context, type ContextStage, type Stage, type StageTable } from './stages/stages';
 
 export interface ProxyOptions {
   readonly host: string;
@@ -27,9 +28,9 @@ export interface ProxyOptions {
   readonly newServiceUrl: string;
   /** The control plane (database `strangler`): stages, shadow comparisons and mismatch samples. */
   readonly control: Pool;
-  /** The cdc workers' HTTP API (forward positions for read-your-writes); or `positions` directly. */
+  /** The cdc workers' HTTP API (legacy's WAL position and the forward sync's progress for read-your-writes); or `progress` directly. */
   readonly cdcUrl?: string;
-  readonly positions?: ForwardSyncPositions;
+  readonly progress?: ForwardSyncProgress;
   /** Whether legacy has a user's row yet; cdc's API by default (see read-your-writes/existence-gate.ts). */
   readonly existence?: LegacyExistence;
   /** How long a request bound for legacy waits for the reverse sync after a sign-up or erasure on the new side. */
@@ -43,7 +44,7 @@ export interface ProxyOptions {
   readonly upstreamMaxSockets?: number;
   readonly stagePollMs?: number;
   readonly shadow?: Partial<{ maxInFlight: number; timeoutMs: number; lagRechecks: number; lagRecheckDelayMs: number; flushEveryMs: number; samplesKept: number }>;
-  readonly pins?: Partial<{ maxPins: number; recheckMs: number; clockSkewMarginMs: number; sweepEveryMs: number }>;
+  readonly pins?: Partial<{ maxPins: number; recheckMs: number; sweepEveryMs: number }>;
   /**
    * This instance's lease in control.proxy_instances: how long a renewal holds (a hand-over waits that long
    * for an instance that went silent). Writes start only within the lease less the upstream timeout.
@@ -82,8 +83,8 @@ interface Exchange {
   readonly match: MatchedRoute | null;
   readonly startedAt: bigint;
   readonly mirror: boolean;
-  /** Set for a write sent to legacy while the new service may serve reads: when it was sent. */
-  pinFrom: Date | null;
+  /** A write sent to legacy while the new service may serve (some) reads: its writer is pinned once it is answered. */
+  readonly pinsWriter: boolean;
   upstreamSentAt: bigint;
   /** For a context's write: the stage version it was forwarded under, until its answer is over. */
   readonly writeVersion: number | null;
@@ -122,9 +123,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   }
   const inFlight = new InFlightWrites();
   const cdc = new CdcClient(options.cdcUrl ?? 'http://127.0.0.1:8084');
-  const positions = options.positions ?? cdc;
+  const progress = options.progress ?? cdc;
+  // Read-your-writes facts every instance sees (control.writer_pins, control.existence_gates).
+  const shared = new SharedPins(control);
   const existenceGate = new ExistenceGate({
     existence: options.existence ?? cdc,
+    shared,
     logger: logger.child({ component: 'existence-gate' }),
     pollMs: options.pins?.recheckMs ?? 50,
     maxWaitMs: options.existenceWaitMs ?? 3_000,
@@ -147,13 +151,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   });
   held = heldWrites;
   pins = new WriterPins({
-    positions,
+    progress,
+    shared,
     logger: logger.child({ component: 'read-your-writes' }),
-    clock,
     maxPins: options.pins?.maxPins ?? 100_000,
     recheckMs: options.pins?.recheckMs ?? 50,
-    clockSkewMarginMs: options.pins?.clockSkewMarginMs ?? 0,
     onEvicted: () => metrics.pinsEvicted.inc(),
+    onUnshared: () => metrics.pinsUnshared.inc(),
   });
   const writerPins = pins;
 
@@ -167,10 +171,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const onStages = (table: StageTable) => {
     observeStages(metrics, table);
     gatingExistence = writesOwnerOf(table.identity.stage) === 'new' && CONTEXTS.some((c) => writesOwnerOf(table[c].stage) === 'legacy');
-    if (!gatingExistence) existenceGate.clear();
+    if (!gatingExistence) void existenceGate.clear();
     pinningWrites = CONTEXTS.some((c) => table[c].stage === 'shadow' || readsMayOutrunWrites(table[c].stage));
     sweepingPins = CONTEXTS.some((c) => readsMayOutrunWrites(table[c].stage));
-    if (CONTEXTS.every((c) => table[c].stage === 'writes' || table[c].stage === 'retired')) writerPins.clear();
+    if (CONTEXTS.every((c) => table[c].stage === 'writes' || table[c].stage === 'retired')) void writerPins.clear();
     // A hold lifted: the writes kept through it go on, each decided again on the stage now in force.
     for (const c of CONTEXTS) if (table[c].writesHeldSince === null) heldWrites.release(c);
   };
@@ -202,7 +206,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   let sweep: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
-    if (!sweepingPins || sweep || writerPins.size === 0) return;
+    if (!sweepingPins || sweep) return;
     sweep = writerPins.sweep().finally(() => {
       sweep = undefined;
     });
@@ -249,38 +253,40 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   /**
-   * At most one copy of the answer's body is wanted per exchange: a write sent to legacy (pin its writer), a
-   * sign-up answered by the new service (gate its user), or a mirrored GET (compare it); never two at once.
+   * At most one look at the answer per exchange: a write sent to legacy (its answer is held until its writer's
+   * pin is in the control plane), a sign-up or erasure answered by the new service (held until its user's gate
+   * is), or a mirrored GET (a copy to compare); never two at once.
    */
-  const onUpstreamResponse = (exchange: Exchange, status: number): BodyTap | undefined => {
+  const onUpstreamResponse = (exchange: Exchange, status: number): BodyTap | HeldAnswer | undefined => {
     const req = exchange.req;
     metrics.upstreamDuration.observe({ context: exchange.context, backend: exchange.backend }, Number(process.hrtime.bigint() - exchange.upstreamSentAt) / 1e9);
     const route = exchange.match?.route;
-    if (exchange.pinFrom && route?.userId && !(status >= 400 && status < 500)) {
-      const sentAt = exchange.pinFrom;
-      if (route.userId.from === 'path') {
-        if (exchange.match?.userId) writerPins.pin(exchange.match.userId, sentAt);
-        return undefined;
-      }
-      // The user is named in the answer (sign-up, sign-in). The tap's end runs before the client's response
-      // is ended, so the pin is in place before the client can read again.
-      const field = route.userId.field;
-      return bodyTap(RESPONSE_ID_LIMIT, (body) => {
-        const userId = userIdIn(body, field);
-        if (userId !== null) writerPins.pin(userId, sentAt);
-      });
+    // A 4xx changed nothing: nobody to pin or gate.
+    const changedSomething = !(status >= 400 && status < 500);
+    if (exchange.pinsWriter && route?.userId && changedSomething) {
+      const named = route.userId;
+      // Legacy answered, so it committed: the WAL position taken from now on is at or past the write.
+      return {
+        limit: RESPONSE_ID_LIMIT,
+        release: async (body: Buffer | null) => {
+          const userId = named.from === 'path' ? (exchange.match?.userId ?? null) : userIdIn(body, named.field);
+          if (userId !== null) await writerPins.pinAfterWrite(userId);
+        },
+      };
     }
     if (gatingExistence && exchange.backend === 'new' && route?.context === 'identity' && route.kind === 'write') {
       // A sign-up (201, the id in the answer) or an erasure (204, the id in the path) made on the new side.
-      if (req.method === 'DELETE' && status === 204 && exchange.match?.userId) existenceGate.expect(exchange.match.userId, false);
-      if (req.method === 'POST' && status === 201 && route.userId?.from === 'response') {
-        const field = route.userId.field;
-        return bodyTap(RESPONSE_ID_LIMIT, (body) => {
-          const userId = userIdIn(body, field);
-          if (userId !== null) existenceGate.expect(userId, true);
-        });
-      }
-      return undefined;
+      const erased = req.method === 'DELETE' && status === 204 && exchange.match?.userId;
+      const signedUp = req.method === 'POST' && status === 201 && route.userId?.from === 'response';
+      if (!erased && !signedUp) return undefined;
+      return {
+        limit: RESPONSE_ID_LIMIT,
+        release: async (body: Buffer | null) => {
+          if (erased) return existenceGate.expect(exchange.match!.userId!, false);
+          const userId = route.userId?.from === 'response' ? userIdIn(body, route.userId.field) : null;
+          if (userId !== null) await existenceGate.expect(userId, true);
+        },
+      };
     }
     if (exchange.mirror && route && exchange.context !== 'none' && exchange.context !== 'legacy-only') {
       const context = exchange.context;
@@ -299,8 +305,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const onUpstreamError = (exchange: Exchange, reason: UpstreamFailure, error: Error, headersSent: boolean) => {
     const res = exchange.res;
     metrics.upstreamFailures.inc({ context: exchange.context, backend: exchange.backend, reason });
-    // A write that may have reached legacy before the failure pins its writer all the same.
-    if (exchange.pinFrom && exchange.match?.userId && exchange.match.route.userId?.from === 'path') writerPins.pin(exchange.match.userId, exchange.pinFrom);
+    // A write that may have reached legacy before the failure pins its writer all the same (not awaited: the
+    // client gets an error, and read-your-writes is promised for acknowledged writes).
+    if (exchange.pinsWriter && exchange.match?.userId && exchange.match.route.userId?.from === 'path') void writerPins.pinAfterWrite(exchange.match.userId);
     logger.warn({ err: error, route: exchange.routeKey, backend: exchange.backend, reason }, 'upstream failed');
     // Mid-body failure: the status is gone, so the client must see a broken response, not a complete one.
     if (headersSent) return void res.destroy();
@@ -375,12 +382,26 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
    */
   const dispatch = (req: IncomingMessage, res: ServerResponse, c: Classified, startedAt: bigint, waitedMs: number) => {
     const { context, match, userId } = c;
-    const route = match?.route;
     const stage = context === 'none' || context === 'legacy-only' ? undefined : stageState.current(context);
-    const pinned = stage !== undefined && c.kind === 'read' && userId !== null && readsMayOutrunWrites(stage.stage) && writerPins.isPinned(userId);
-    const decision = decideBackend({ stage, kind: c.kind, userId, pinned, unmatched: match === null });
+    const decision = decideBackend({ stage, kind: c.kind, userId, pinned: false, unmatched: match === null });
+    // A read the new side would serve while legacy owns the writes: a user who wrote through any instance
+    // and whose write the forward sync has not applied yet reads from legacy.
+    if (decision.action === 'forward' && decision.backend === 'new' && c.kind === 'read' && userId !== null && stage !== undefined && readsMayOutrunWrites(stage.stage)) {
+      writerPins.isPinned(userId).then((pinned) => {
+        // The client may have left while the pin was looked up.
+        if (res.destroyed) return;
+        const chosen = pinned ? decideBackend({ stage, kind: c.kind, userId, pinned, unmatched: false }) : decision;
+        if (chosen.action === 'forward') forward(req, res, c, startedAt, chosen, stage);
+      }).catch((error: unknown) => answerOwnFault(res, error, c.routeKey));
+      return;
+    }
+    if (decision.action === 'hold-write') return holdWrite(req, res, c, startedAt, waitedMs);
+    forward(req, res, c, startedAt, decision, stage);
+  };
 
-    if (decision.action === 'hold-write') {
+  /** A write that met a hold: kept until the hold is lifted, then decided again. */
+  const holdWrite = (req: IncomingMessage, res: ServerResponse, c: Classified, startedAt: bigint, waitedMs: number) => {
+    const { context } = c;
       if (waitedMs === 0) metrics.heldWrites.inc({ context });
       const kept = heldWrites.hold(context, {
         waitedMs,
@@ -396,8 +417,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       });
       if (!kept) refuseWrite(req, res, c, startedAt, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes and too many are waiting; retry shortly`);
       return;
-    }
+  };
 
+  const forward = (req: IncomingMessage, res: ServerResponse, c: Classified, startedAt: bigint, decision: Extract<Decision, { action: 'forward' }>, stage: ContextStage | undefined) => {
+    const { context, match, userId } = c;
     // Fail closed: an instance whose lease has lapsed may be acting on stages a hand-over has since changed.
     const isWrite = stage !== undefined && c.kind === 'write';
     if (isWrite && !stageState.writable()) {
@@ -415,16 +438,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       startedAt,
       // HEAD has no body to compare; only GET is mirrored.
       mirror: decision.mirror && req.method === 'GET',
-      pinFrom: decision.pinsWriter && pinningWrites ? clock() : null,
+      pinsWriter: decision.pinsWriter && pinningWrites,
       upstreamSentAt: startedAt,
       writeVersion: isWrite ? stage.version : null,
     };
     if (exchange.writeVersion !== null) inFlight.begin(context, exchange.writeVersion);
     const upstreamExchange = upstreams[decision.backend].exchange(req, res, exchange, hooks);
     // Only a user the new service has just created or erased waits, and only for legacy.
-    if (decision.backend === 'legacy' && userId !== null && existenceGate.isGated(userId)) {
-      void existenceGate.waitFor(userId).then((outcome) => {
-        metrics.existenceWaits.inc({ context, outcome });
+    if (decision.backend === 'legacy' && userId !== null && gatingExistence) {
+      void existenceGate.gateOf(userId).then(async (wanted) => {
+        if (wanted !== undefined) metrics.existenceWaits.inc({ context, outcome: await existenceGate.waitFor(userId, wanted) });
         upstreamExchange.send();
       });
       return;

@@ -27,7 +27,7 @@ describe('proxy settings', () => {
 
   test('the settings become startProxy options, the route table loaded and checked', () => {
     const options = proxyOptionsFrom(loadProxySettings({ PROXY_PORT: '0', PROXY_UPSTREAM_TIMEOUT_MS: '1234' }), { control: {} as Pool, registry: new Registry(), logger: pino({ level: 'silent' }) });
-    expect(options).toMatchObject({ port: 0, upstreamTimeoutMs: 1234, legacyUrl: 'http://127.0.0.1:8082', cdcUrl: 'http://127.0.0.1:8084', stagePollMs: 250, shadow: { maxInFlight: 64 }, pins: { clockSkewMarginMs: 0 }, leaseMs: 10000, hold: { maxWrites: 1000, maxHoldMs: 10000 } });
+    expect(options).toMatchObject({ port: 0, upstreamTimeoutMs: 1234, legacyUrl: 'http://127.0.0.1:8082', cdcUrl: 'http://127.0.0.1:8084', stagePollMs: 250, shadow: { maxInFlight: 64 }, pins: { maxPins: 100000, recheckMs: 50 }, leaseMs: 10000, hold: { maxWrites: 1000, maxHoldMs: 10000 } });
     expect(options.routeTable?.match('GET', ['api', 'users', '1', 'profile'])?.route.key).toBe('profile.read');
     expect(() => proxyOptionsFrom(loadProxySettings({ PROXY_ROUTE_TABLE: '/nonexistent/routes.json' }), { control: {} as Pool, registry: new Registry(), logger: pino({ level: 'silent' }) })).toThrow(/cannot read the route table \/nonexistent\/routes\.json/);
   });

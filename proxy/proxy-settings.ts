@@ -30,7 +30,6 @@ const settingsSchema = z.object({
   PROXY_SHADOW_SAMPLES_KEPT: positiveMs.default(200),
   PROXY_MAX_PINS: positiveMs.default(100_000),
   PROXY_PIN_RECHECK_MS: positiveMs.default(50),
-  PROXY_CLOCK_SKEW_MARGIN_MS: z.coerce.number().int().min(0).default(0),
   PROXY_EXISTENCE_WAIT_MS: z.coerce.number().int().min(0).default(3_000),
   // How long a lease renewal holds in the control plane: a hand-over waits at most this long for an instance
   // that went silent, and a cut-off instance stops starting writes this long less the upstream timeout after
@@ -54,7 +53,7 @@ export function loadProxySettings(env: NodeJS.ProcessEnv = process.env): ProxySe
 }
 
 /** Everything startProxy needs from the settings; the caller adds what has state (pool, registry, logger). */
-export function proxyOptionsFrom(settings: ProxySettings, state: Pick<ProxyOptions, 'control' | 'registry' | 'logger'> & Partial<Pick<ProxyOptions, 'clock' | 'positions'>>): ProxyOptions {
+export function proxyOptionsFrom(settings: ProxySettings, state: Pick<ProxyOptions, 'control' | 'registry' | 'logger'> & Partial<Pick<ProxyOptions, 'clock' | 'progress'>>): ProxyOptions {
   return {
     ...state,
     host: settings.PROXY_HOST,
@@ -77,6 +76,6 @@ export function proxyOptionsFrom(settings: ProxySettings, state: Pick<ProxyOptio
     existenceWaitMs: settings.PROXY_EXISTENCE_WAIT_MS,
     leaseMs: settings.PROXY_LEASE_MS,
     hold: { maxWrites: settings.PROXY_HOLD_MAX_WRITES, maxHoldMs: settings.PROXY_HOLD_MAX_MS },
-    pins: { maxPins: settings.PROXY_MAX_PINS, recheckMs: settings.PROXY_PIN_RECHECK_MS, clockSkewMarginMs: settings.PROXY_CLOCK_SKEW_MARGIN_MS },
+    pins: { maxPins: settings.PROXY_MAX_PINS, recheckMs: settings.PROXY_PIN_RECHECK_MS },
   };
 }

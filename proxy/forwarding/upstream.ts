@@ -11,14 +11,27 @@ export interface BodyTap {
 }
 
 /**
+ * An answer the client may see only once `release` has resolved (a read-your-writes pin that every proxy
+ * instance must be able to see first). The answer is kept whole, up to `limit` bytes, and given to `release`;
+ * a larger one is released with null as soon as it passes the limit, then streamed. Status and headers are
+ * kept too: with a Content-Length, a client has the whole answer before the response is ended.
+ */
+export interface HeldAnswer {
+  readonly limit: number;
+  release(body: Buffer | null): Promise<void>;
+}
+
+const isHeld = (answer: BodyTap | HeldAnswer | undefined): answer is HeldAnswer => answer !== undefined && 'release' in answer;
+
+/**
  * What the caller does at each step of an exchange, made once and shared by every request: `T` is the
  * caller's own record of one request, handed back to each call (no closures to build per request on this path).
  */
 export interface ForwardHooks<T> {
   /** The request is leaving for the upstream now. */
   sent(state: T): void;
-  /** The upstream's status line and headers are in; a tap returned here sees the whole body. */
-  answered(state: T, status: number): BodyTap | undefined;
+  /** The upstream's status line and headers are in; a tap returned here sees the whole body, a held answer keeps it. */
+  answered(state: T, status: number): BodyTap | HeldAnswer | undefined;
   /**
    * No answer, or a broken one. `headersSent` tells whether the client's response had begun: then the
    * caller must cut the connection, because a status already sent cannot be taken back.
@@ -93,6 +106,8 @@ export class UpstreamExchange<T> implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private clientLeft = false;
   private tap: BodyTap | undefined;
+  /** While an answer is held: its head and the body so far. */
+  private held: { answer: HeldAnswer; status: number; headers: Record<string, string | string[]>; chunks: Buffer[]; size: number; releasing: boolean; ended: boolean } | undefined;
   private fault = false;
 
   constructor(
@@ -135,12 +150,28 @@ export class UpstreamExchange<T> implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return;
     if (this.clientLeft) return controller.abort(CLIENT_LEFT);
     this.guard(controller, () => {
-      this.tap = this.hooks.answered(this.state, statusCode);
+      const answer = this.hooks.answered(this.state, statusCode);
+      if (isHeld(answer)) {
+        this.held = { answer, status: statusCode, headers: endToEnd(headers), chunks: [], size: 0, releasing: false, ended: false };
+        return;
+      }
+      this.tap = answer;
       this.res.writeHead(statusCode, endToEnd(headers));
     });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const held = this.held;
+    if (held) {
+      held.chunks.push(chunk);
+      held.size += chunk.length;
+      if (held.size > held.answer.limit && !held.releasing) {
+        // Too large to keep: released without its body, then streamed from here on.
+        controller.pause();
+        this.releaseHeld(controller, null);
+      }
+      return;
+    }
     this.guard(controller, () => {
       this.tap?.data(chunk);
       // A slow client slows its upstream read down instead of filling the proxy's memory.
@@ -152,9 +183,35 @@ export class UpstreamExchange<T> implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(controller: Dispatcher.DispatchController): void {
+    const held = this.held;
+    if (held) {
+      held.ended = true;
+      if (!held.releasing) this.releaseHeld(controller, Buffer.concat(held.chunks, held.size));
+      return;
+    }
     this.guard(controller, () => {
       this.tap?.end();
       this.res.end();
+    });
+  }
+
+  /** Lets a held answer out once its release has resolved: head, what was kept, and the end if it came. */
+  private releaseHeld(controller: Dispatcher.DispatchController, body: Buffer | null): void {
+    const held = this.held!;
+    held.releasing = true;
+    held.answer.release(body).then(() => {
+      this.held = undefined;
+      // The client left, or the upstream failed and the client was answered meanwhile.
+      if (this.res.destroyed || this.res.headersSent) return;
+      this.guard(controller, () => {
+        this.res.writeHead(held.status, held.headers);
+        for (const chunk of held.chunks) this.res.write(chunk);
+        if (held.ended) this.res.end();
+        else controller.resume();
+      });
+    }, (error: unknown) => {
+      this.fault = true;
+      this.hooks.faulted(this.state, error);
     });
   }
 

@@ -1,7 +1,7 @@
 // Writes that arrive during a hand-over are kept, not refused: through the real client port, a real control
 // database and two real upstreams that say who they are.
 import { until } from '../../cdc/test/until';
-import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
+import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
 import type { Context, Stage } from '../stages/stages';
 
 describe('writes kept through a hand-over', () => {
@@ -14,7 +14,7 @@ describe('writes kept through a hand-over', () => {
     control = await startControlPlane();
     legacy = await startEchoUpstream('legacy');
     fresh = await startEchoUpstream('new');
-    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) }, hold: { maxWrites: 3, maxHoldMs: 10_000 } });
+    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, progress: syncNeverCaughtUp, hold: { maxWrites: 3, maxHoldMs: 10_000 } });
   });
 
   afterAll(async () => {

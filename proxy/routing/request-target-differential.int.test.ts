@@ -21,7 +21,7 @@ import { createUserServiceApp } from '../../user-service/app';
 import { parseId } from '../../user-service/platform/json-edge';
 import { startUserServiceHarness, type UserServiceHarness } from '../../user-service/test/user-service-harness';
 import { until } from '../../cdc/test/until';
-import { startControlPlane, startTestProxy, type ControlPlane, type TestProxy } from '../test/proxy-harness';
+import { startControlPlane, startTestProxy, type ControlPlane, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
 import { sendRaw, type RawAnswer } from '../test/raw-request';
 import { CONTEXTS, writesOwnerOf, type Context, type Stage } from '../stages/stages';
 import { readRequestTarget } from './request-target';
@@ -324,7 +324,7 @@ describe('request-target differential: the proxy reads every target as the backe
         legacyUrl: legacy.url,
         newServiceUrl: fresh.url,
         control: control.pool,
-        positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) },
+        progress: syncNeverCaughtUp,
         existence: { legacyHasUser: async () => true },
       });
     });

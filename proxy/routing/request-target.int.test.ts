@@ -1,7 +1,7 @@
 // The request-target forms of issue 10 through the real client port, with two echo upstreams that say
 // which side answered and what request-target and Host they received.
 import { until } from '../../cdc/test/until';
-import { startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
+import { startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
 import { sendRaw } from '../test/raw-request';
 import type { Context, Stage } from '../stages/stages';
 
@@ -16,7 +16,7 @@ describe('request-targets through the client port', () => {
     legacy = await startEchoUpstream('legacy');
     fresh = await startEchoUpstream('new');
     // A pin is released only when cdc reports the write applied; this cdc never does, so pins stay.
-    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) } });
+    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, progress: syncNeverCaughtUp });
   });
 
   afterAll(async () => {

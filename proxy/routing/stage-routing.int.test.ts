@@ -1,7 +1,7 @@
 // Every stage, through the real client port, a real control database and two real upstreams that say who
 // they are: who serves reads and writes, canary stickiness, held writes, unknown routes, and the metrics.
 import { canaryBucket } from './canary-bucket';
-import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
+import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
 import { until } from '../../cdc/test/until';
 import type { Context, Stage } from '../stages/stages';
 
@@ -16,7 +16,7 @@ describe('stage routing through the client port', () => {
     legacy = await startEchoUpstream('legacy');
     fresh = await startEchoUpstream('new');
     // A short hold bound: a held write's 503 is what one test here looks at (kept writes: handover/).
-    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) }, hold: { maxHoldMs: 300 } });
+    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, progress: syncNeverCaughtUp, hold: { maxHoldMs: 300 } });
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 // The shadow mirror never costs the client: a slow new service does not delay legacy's answer, and a
 // saturated mirror drops reads (counted) instead of queueing them. Real sockets, tiny real upstreams.
 import { until } from '../../cdc/test/until';
-import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
+import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
 
 describe('shadow mirror off the client path', () => {
   let control: ControlPlane;
@@ -19,14 +19,14 @@ describe('shadow mirror off the client path', () => {
       legacyUrl: legacy.url,
       newServiceUrl: fresh.url,
       control: control.pool,
-      positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) },
+      progress: syncNeverCaughtUp,
       shadow: { maxInFlight: 2, lagRechecks: 0, flushEveryMs: 100, timeoutMs: 5_000 },
     });
     lagging = await startTestProxy({
       legacyUrl: legacy.url,
       newServiceUrl: fresh.url,
       control: control.pool,
-      positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) },
+      progress: syncNeverCaughtUp,
       shadow: { lagRechecks: 3, lagRecheckDelayMs: 50, flushEveryMs: 100 },
     });
   });
@@ -86,7 +86,7 @@ describe('shadow mirror off the client path', () => {
       legacyUrl: legacy.url,
       newServiceUrl: fresh.url,
       control: control.pool,
-      positions: { forwardPosition: async () => ({ sourceCommittedAt: null }) },
+      progress: syncNeverCaughtUp,
       shadow: { lagRechecks: 0, flushEveryMs: 50, samplesKept: 2 },
     });
     try {

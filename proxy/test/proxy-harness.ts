@@ -12,6 +12,10 @@ import type { Context, Stage } from '../stages/stages';
 
 export const testLogger: Logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 
+/** A forward sync that never catches up (pins hold for ever) or always has (pins go at the first check). */
+export const syncNeverCaughtUp = { sourcePosition: async () => '0/1', caughtUp: async () => false };
+export const syncAlwaysCaughtUp = { sourcePosition: async () => '0/1', caughtUp: async () => true };
+
 /** A throwaway `strangler` control database, migrated, with a way to set a context's row directly. */
 export interface ControlPlane {
   readonly url: string;

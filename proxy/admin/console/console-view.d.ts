@@ -69,6 +69,16 @@ export function formatSeconds(seconds: number | null | undefined): string;
 export function formatBacklog(backlog: number | null | undefined): string;
 export function syncLine(sync: ConsoleSync | null | undefined): { healthy: boolean; text: string };
 export function workerRow(worker: ConsoleWorker): { healthy: boolean; cells: string[] };
+export interface ConsoleInstance {
+  instanceId: string;
+  host: string;
+  pid: number;
+  renewedAt: string;
+  leaseExpiresAt: string;
+  state: 'live' | 'lapsed' | 'fenced';
+  confirmedVersions: Record<string, number>;
+}
+export function instanceRow(instance: ConsoleInstance, now: Date): { live: boolean; cells: string[] };
 export function formatAge(iso: string, now: Date): string;
 export function formatTime(iso: string): string;
 export function differenceLines(differences: unknown): string[];

@@ -65,6 +65,16 @@
     };
   }
 
+  /**
+   * A proxy instance as a table row (GET /admin/contexts `instances`): where it runs, its lease, and the stage
+   * versions it has confirmed. Only live leases forward writes; a lapsed or fenced one is flagged.
+   */
+  function instanceRow(instance, now) {
+    const confirmed = Object.entries(instance.confirmedVersions || {}).map(([context, version]) => `${context} v${version}`).join(', ');
+    const lease = instance.state === 'live' ? `live, renewed ${formatAge(instance.renewedAt, now)}` : `${instance.state} since ${formatTime(instance.leaseExpiresAt)}`;
+    return { live: instance.state === 'live', cells: [instance.instanceId.slice(0, 8), `${instance.host} pid ${instance.pid}`, lease, confirmed || 'nothing yet'] };
+  }
+
   /** "12 s ago", "3 min ago", "2 h ago", "4 d ago". */
   function formatAge(iso, now) {
     const seconds = Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000));
@@ -186,7 +196,7 @@
     return trimmed === '' ? body : Object.assign({}, body, { reason: trimmed });
   }
 
-  const view = { STAGES, rollbackTargets, stagePipeline, guardLine, nextSummary, formatSeconds, formatBacklog, syncLine, workerRow, formatAge, formatTime, differenceLines, mismatchRow, describeChange, auditRow, outcomeMessage, parsePercent, actorFor, withReason };
+  const view = { STAGES, rollbackTargets, stagePipeline, guardLine, nextSummary, formatSeconds, formatBacklog, syncLine, workerRow, instanceRow, formatAge, formatTime, differenceLines, mismatchRow, describeChange, auditRow, outcomeMessage, parsePercent, actorFor, withReason };
   if (typeof module === 'object' && module.exports) module.exports = view;
   else exportTo.StranglerConsoleView = Object.freeze(view);
 })(typeof globalThis === 'object' ? globalThis : this);

@@ -64,6 +64,10 @@ describe('sync and workers', () => {
 
   test('worker-row-flags-an-unhealthy-worker-with-its-reason', () => {
     expect(view.workerRow({ name: 'forward', state: 'running', healthy: true, backlog: 1, lastLagSeconds: 0.2 }).cells).toEqual(['forward', 'running', '200 ms', '1 event', '']);
+    const now = new Date('2026-12-04T10:00:10Z');
+    const instance = { instanceId: '0f1e2d3c-0000-4000-8000-000000000000', host: 'web-1', pid: 42, renewedAt: '2026-12-04T10:00:05Z', leaseExpiresAt: '2026-12-04T10:00:15Z', confirmedVersions: { profile: 7 } };
+    expect(view.instanceRow({ ...instance, state: 'live' }, now)).toEqual({ live: true, cells: ['0f1e2d3c', 'web-1 pid 42', 'live, renewed 5 s ago', 'profile v7'] });
+    expect(view.instanceRow({ ...instance, state: 'fenced', confirmedVersions: {} }, now)).toEqual({ live: false, cells: ['0f1e2d3c', 'web-1 pid 42', 'fenced since 2026-12-04 10:00:15 UTC', 'nothing yet'] });
     expect(view.workerRow({ name: 'reverse', state: 'running', healthy: false, backlog: 40, reason: 'stalled: 40 events waiting' })).toEqual({ healthy: false, cells: ['reverse', 'running, unhealthy', 'none measured', '40 events', 'stalled: 40 events waiting'] });
   });
 });

@@ -51,7 +51,7 @@
     // What was shown stays behind no more than the token does.
     $('contexts').replaceChildren();
     cards.clear();
-    for (const table of ['workers', 'mismatches', 'audit']) $(table).tBodies[0].replaceChildren();
+    for (const table of ['workers', 'instances', 'mismatches', 'audit']) $(table).tBodies[0].replaceChildren();
     $('sign-out').hidden = true;
     $('token-form').hidden = false;
     $('auth-message').textContent = message;
@@ -109,6 +109,7 @@
       const now = new Date();
       renderContexts(contexts.body.contexts, now);
       renderCdc(contexts.body.cdc);
+      renderInstances(contexts.body.instances || []);
       renderMismatches(mismatches.body.mismatches);
       renderAudit(audit.body.entries);
       $('refresh-status').textContent = `updated ${view.formatTime(now.toISOString())} · every ${REFRESH_MS / 1000} s · as ${session.actor}`;
@@ -208,6 +209,18 @@
     summary.textContent = `${cdc.workers.length} worker${cdc.workers.length === 1 ? '' : 's'} reporting`;
     summary.className = 'summary';
     body.replaceChildren(...cdc.workers.map((worker) => tableRow(view.workerRow(worker).cells, worker.healthy ? '' : 'warning')));
+  }
+
+  function renderInstances(instances) {
+    const live = instances.filter((instance) => instance.state === 'live').length;
+    const summary = $('instances-summary');
+    summary.textContent = `${live} of ${instances.length} instance${instances.length === 1 ? '' : 's'} with a live lease; a hand-over waits for each live one to confirm its hold`;
+    summary.className = live === instances.length ? 'summary' : 'summary warning';
+    const now = new Date();
+    $('instances').tBodies[0].replaceChildren(...instances.map((instance) => {
+      const row = view.instanceRow(instance, now);
+      return tableRow(row.cells, row.live ? '' : 'warning');
+    }));
   }
 
   function tableRow(cells, className) {
