@@ -5,7 +5,6 @@ import { renderSummary, verdictOf, type DemoResult } from './summary';
 function cleanRun(): DemoResult {
   const traffic = emptyTrafficStats();
   traffic.requests = 100;
-  traffic.held = 7;
   return {
     walks: [{ context: 'identity', visits: [{ stage: 'shadow', enteredAfterMs: 0 }, { stage: 'retired', enteredAfterMs: 40_000 }], tookMs: 40_000, refusals: 0, verify: null }],
     traffic,
@@ -17,12 +16,19 @@ function cleanRun(): DemoResult {
 }
 
 describe('the demo\'s verdict', () => {
-  it('passes a clean run, held writes and unsyncable legacy rows included', () => {
+  it('passes a clean run, unsyncable legacy rows included', () => {
     expect(verdictOf(cleanRun())).toEqual({ ok: true, reasons: [] });
     const summary = renderSummary(cleanRun());
     expect(summary).toContain('legacy → shadow → retired');
     expect(summary).toContain('new 60');
     expect(summary).toContain('RESULT: every context retired under load; nothing lost; verify clean.');
+  });
+
+  it('fails a run where a held write reached its client as a 503 (the proxy keeps them through a hand-over)', () => {
+    const run = cleanRun();
+    run.traffic.held = 2;
+    expect(verdictOf(run)).toEqual({ ok: false, reasons: ['2 held write(s) reached a client as 503 PROXY.WRITES_HELD'] });
+    expect(renderSummary(run)).toContain('held writes that reached a client as errors (503 PROXY.WRITES_HELD, retried): 2');
   });
 
   it('fails a run where a client request failed because of the migration', () => {

@@ -26,6 +26,8 @@ export function verdictOf(result: DemoResult): Verdict {
   const reasons: string[] = [];
   if (result.aborted) reasons.push(`the demo stopped early: ${result.aborted}`);
   if (result.traffic.failed > 0) reasons.push(`${result.traffic.failed} client request(s) failed because of the migration`);
+  // The proxy keeps writes through a hand-over: a 503 PROXY.WRITES_HELD means one waited past its bound.
+  if (result.traffic.held > 0) reasons.push(`${result.traffic.held} held write(s) reached a client as 503 PROXY.WRITES_HELD`);
   if (result.bothSides.differences.length > 0) reasons.push(`${result.bothSides.differences.length} acknowledged write(s) not on both sides`);
   if (!result.finalVerify) reasons.push('the final `strangler verify` did not run');
   else if (result.finalVerify.exitCode !== 0) reasons.push(`the final \`strangler verify\` found drift (exit ${result.finalVerify.exitCode})`);
@@ -39,7 +41,7 @@ export function renderSummary(result: DemoResult): string {
   // Stopped before any traffic (ports taken, stack down): the table would be all zeros.
   if (result.walks.length === 0 && result.traffic.requests === 0) return `RESULT: FAILED\n${verdict.reasons.map((r) => `  - ${r}`).join('\n')}`;
   const table = new Table({
-    head: ['context', 'stages walked', 'took', 'requests by backend', 'client failures', 'held writes', 'shadow match / mismatch / lag / error', 'final verify drift (unsyncable)'],
+    head: ['context', 'stages walked', 'took', 'requests by backend', 'client failures', 'held 503s', 'shadow match / mismatch / lag / error', 'final verify drift (unsyncable)'],
     wordWrap: true,
     // Plain text: the summary is also read in logs, where colour codes are noise.
     style: { head: [], border: [] },
@@ -63,7 +65,7 @@ export function renderSummary(result: DemoResult): string {
   }
   const lines = [
     table.toString(),
-    `client requests ${result.traffic.requests} (sign-ups ${result.traffic.signUps}, erasures ${result.traffic.erasures}); failed because of the migration: ${result.traffic.failed}; held during drains and retried: ${result.traffic.held}`,
+    `client requests ${result.traffic.requests} (sign-ups ${result.traffic.signUps}, erasures ${result.traffic.erasures}); failed because of the migration: ${result.traffic.failed}; held writes that reached a client as errors (503 PROXY.WRITES_HELD, retried): ${result.traffic.held}`,
     `acknowledged writes ${result.acknowledgedWrites} over ${result.bothSides.users} users; not on both sides: ${result.bothSides.differences.length}`,
     ...result.bothSides.differences.slice(0, 10).map((d) => `  - ${d}`),
     ...result.traffic.failures.slice(0, 10).map((f) => `  - failed: ${f.request} -> ${f.status}${f.code ? ` ${f.code}` : ''}`),
