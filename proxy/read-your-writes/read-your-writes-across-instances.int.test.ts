@@ -75,4 +75,20 @@ describe('read-your-writes across two proxy instances', () => {
     // And the pins are released once the forward sync has caught up: none is left for ever.
     await until('every pin released', async () => ((await stack.control.pool.query('SELECT count(*)::int AS n FROM control.writer_pins')).rows[0].n === 0 ? true : undefined), { timeoutMs: 30_000, everyMs: 200 });
   });
+
+  test('signed-up-on-one-found-on-another: a user the new side just created is found through any instance on a context legacy still serves', async () => {
+    await stack.control.setStage('identity', 'writes');
+    await until('both instances with identity on the new side', () => ([a, b].every((p) => p.health().contexts.find((c) => c.context === 'identity')?.stage === 'writes') ? true : undefined), { timeoutMs: 10_000, everyMs: 20 });
+    const missing: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const [writer, reader] = i % 2 === 0 ? [a, b] : [b, a];
+      const signedUp = await call(`${writer.url}/api/users`, 'POST', { email: `gate.${i}.${Date.now()}@example.com`, password: 'password1', displayName: `Gate ${i}` });
+      expect(signedUp.status).toBe(201);
+      // Profile is still legacy's: legacy has the user only once the reverse sync has applied the sign-up.
+      const profile = await call(`${reader.url}/api/users/${signedUp.body.id}/profile`);
+      if (profile.status !== 200 || profile.body.displayName !== `Gate ${i}`) missing.push(`user ${signedUp.body.id}: ${profile.status}`);
+    }
+    expect(missing).toEqual([]);
+    expect(await b.metric('strangler_proxy_existence_waits_total', { context: 'profile', outcome: 'agreed' })).toBeGreaterThan(0);
+  });
 });
