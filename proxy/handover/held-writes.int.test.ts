@@ -1,35 +1,25 @@
 // Writes that arrive during a hand-over are kept, not refused: through the real client port, a real control
 // database and two real upstreams that say who they are.
 import { until } from '../../cdc/test/until';
-import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
+import { call, startEchoRig, syncNeverCaughtUp, type EchoRig, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
 import type { Context, Stage } from '../stages/stages';
 
 describe('writes kept through a hand-over', () => {
-  let control: ControlPlane;
+  let rig: EchoRig;
   let legacy: EchoUpstream;
   let fresh: EchoUpstream;
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    control = await startControlPlane();
-    legacy = await startEchoUpstream('legacy');
-    fresh = await startEchoUpstream('new');
-    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, progress: syncNeverCaughtUp, hold: { maxWrites: 3, maxHoldMs: 10_000 } });
+    rig = await startEchoRig({ progress: syncNeverCaughtUp, hold: { maxWrites: 3, maxHoldMs: 10_000 } });
+    ({ legacy, fresh, proxy } = rig);
   });
 
   afterAll(async () => {
-    await proxy?.stop();
-    await Promise.all([legacy?.stop(), fresh?.stop()]);
-    await control?.stop();
+    await rig?.stop();
   });
 
-  const enter = async (context: Context, stage: Stage, writesHeld = false) => {
-    await control.setStage(context, stage, { writesHeld });
-    await until(`${context} in ${stage}${writesHeld ? ', held' : ''}`, () => {
-      const seen = proxy.health().contexts.find((c) => c.context === context);
-      return seen?.stage === stage && seen.writesHeld === writesHeld ? true : undefined;
-    }, { timeoutMs: 5_000, everyMs: 20 });
-  };
+  const enter = (context: Context, stage: Stage, writesHeld = false) => rig.enter(context, stage, { writesHeld });
   const waiting = (context: Context, count: number) =>
     until(`${count} writes kept for ${context}`, () => (proxy.health().contexts.find((c) => c.context === context)?.heldWrites === count ? true : undefined), { timeoutMs: 5_000, everyMs: 10 });
   const patches = (upstream: EchoUpstream, path: string) => upstream.hits.filter((hit) => hit.method === 'PATCH' && hit.url === path).length;

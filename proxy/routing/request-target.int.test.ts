@@ -1,28 +1,24 @@
 // The request-target forms of issue 10 through the real client port, with two echo upstreams that say
 // which side answered and what request-target and Host they received.
 import { until } from '../../cdc/test/until';
-import { startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
+import { startEchoRig, syncNeverCaughtUp, type EchoRig, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
 import { sendRaw } from '../test/raw-request';
 import type { Context, Stage } from '../stages/stages';
 
 describe('request-targets through the client port', () => {
-  let control: ControlPlane;
+  let rig: EchoRig;
   let legacy: EchoUpstream;
   let fresh: EchoUpstream;
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    control = await startControlPlane();
-    legacy = await startEchoUpstream('legacy');
-    fresh = await startEchoUpstream('new');
     // A pin is released only when cdc reports the write applied; this cdc never does, so pins stay.
-    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, progress: syncNeverCaughtUp });
+    rig = await startEchoRig({ progress: syncNeverCaughtUp });
+    ({ legacy, fresh, proxy } = rig);
   });
 
   afterAll(async () => {
-    await proxy?.stop();
-    await Promise.all([legacy?.stop(), fresh?.stop()]);
-    await control?.stop();
+    await rig?.stop();
   });
 
   beforeEach(() => {
@@ -30,13 +26,7 @@ describe('request-targets through the client port', () => {
     fresh.hits.length = 0;
   });
 
-  const enter = async (context: Context, stage: Stage, writesHeld = false) => {
-    await control.setStage(context, stage, { writesHeld });
-    await until(`${context} in ${stage}${writesHeld ? ', writes held' : ''}`, () => {
-      const seen = proxy.health().contexts.find((c) => c.context === context);
-      return seen?.stage === stage && seen.writesHeld === writesHeld ? true : undefined;
-    }, { timeoutMs: 5_000, everyMs: 20 });
-  };
+  const enter = (context: Context, stage: Stage, writesHeld = false) => rig.enter(context, stage, { writesHeld });
   const sideOf = (body: string) => (JSON.parse(body) as { side: string }).side;
 
   test('absolute-form-write-reaches-its-owner: PATCH http://host/api/users/11/profile with profile in writes reaches the new service, as origin-form', async () => {

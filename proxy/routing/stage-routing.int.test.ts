@@ -1,38 +1,29 @@
 // Every stage, through the real client port, a real control database and two real upstreams that say who
 // they are: who serves reads and writes, canary stickiness, held writes, unknown routes, and the metrics.
 import { canaryBucket } from './canary-bucket';
-import { call, startControlPlane, startEchoUpstream, startTestProxy, type ControlPlane, type EchoUpstream, type TestProxy, syncNeverCaughtUp } from '../test/proxy-harness';
+import { call, startEchoRig, syncNeverCaughtUp, type ControlPlane, type EchoRig, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
 import { until } from '../../cdc/test/until';
 import type { Context, Stage } from '../stages/stages';
 
 describe('stage routing through the client port', () => {
+  let rig: EchoRig;
   let control: ControlPlane;
   let legacy: EchoUpstream;
   let fresh: EchoUpstream;
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    control = await startControlPlane();
-    legacy = await startEchoUpstream('legacy');
-    fresh = await startEchoUpstream('new');
     // A short hold bound: a held write's 503 is what one test here looks at (kept writes: handover/).
-    proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, progress: syncNeverCaughtUp, hold: { maxHoldMs: 300 } });
+    rig = await startEchoRig({ progress: syncNeverCaughtUp, hold: { maxHoldMs: 300 } });
+    ({ control, legacy, fresh, proxy } = rig);
   });
 
   afterAll(async () => {
-    await proxy?.stop();
-    await Promise.all([legacy?.stop(), fresh?.stop()]);
-    await control?.stop();
+    await rig?.stop();
   });
 
   /** Sets a stage and waits until this proxy acts on it. */
-  const enter = async (context: Context, stage: Stage, options: { canaryPercent?: number; writesHeld?: boolean } = {}) => {
-    await control.setStage(context, stage, options);
-    await until(`${context} in ${stage}`, () => {
-      const seen = proxy.health().contexts.find((c) => c.context === context);
-      return seen?.stage === stage && seen.canaryPercent === (options.canaryPercent ?? 0) && seen.writesHeld === (options.writesHeld ?? false) ? true : undefined;
-    }, { timeoutMs: 5_000, everyMs: 20 });
-  };
+  const enter = (context: Context, stage: Stage, options: { canaryPercent?: number; writesHeld?: boolean } = {}) => rig.enter(context, stage, options);
   const side = async (method: string, path: string, json?: unknown) => (await call(`${proxy.url}${path}`, method, json)).body?.side as string;
 
   test.each([

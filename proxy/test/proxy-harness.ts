@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { until } from '../../cdc/test/until';
 import { runMigrationSet } from '../../migrations/migrate';
 import { migrationSets } from '../../migrations/migration-sets';
 import { dropDatabase, endPool, throwawayDatabaseUrl } from '../../migrations/test/throwaway-database';
@@ -129,4 +130,45 @@ export async function call(url: string, method = 'GET', json?: unknown, headers:
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: response.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : undefined };
+}
+
+/** Sets a context's stage and waits until every given proxy acts on it. */
+export async function enterStage(control: ControlPlane, proxies: readonly RunningProxy[], context: Context, stage: Stage, options: { canaryPercent?: number; writesHeld?: boolean } = {}): Promise<void> {
+  await control.setStage(context, stage, options);
+  const held = options.writesHeld ?? false;
+  await until(`${context} in ${stage}${held ? ', writes held' : ''}`, () =>
+    proxies.every((proxy) => {
+      const seen = proxy.health().contexts.find((c) => c.context === context);
+      return seen?.stage === stage && seen.canaryPercent === (options.canaryPercent ?? 0) && seen.writesHeld === held;
+    }) ? true : undefined,
+  { timeoutMs: 5_000, everyMs: 20 });
+}
+
+/** A throwaway control plane, two echo upstreams (legacy and new) and a proxy in front: the routing tests' rig. */
+export interface EchoRig {
+  readonly control: ControlPlane;
+  readonly legacy: EchoUpstream;
+  readonly fresh: EchoUpstream;
+  readonly proxy: TestProxy;
+  enter(context: Context, stage: Stage, options?: { canaryPercent?: number; writesHeld?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startEchoRig(options: Partial<ProxyOptions> = {}): Promise<EchoRig> {
+  const control = await startControlPlane();
+  const legacy = await startEchoUpstream('legacy');
+  const fresh = await startEchoUpstream('new');
+  const proxy = await startTestProxy({ legacyUrl: legacy.url, newServiceUrl: fresh.url, control: control.pool, ...options });
+  return {
+    control,
+    legacy,
+    fresh,
+    proxy,
+    enter: (context, stage, stageOptions) => enterStage(control, [proxy], context, stage, stageOptions),
+    async stop() {
+      await proxy.stop();
+      await Promise.all([legacy.stop(), fresh.stop()]);
+      await control.stop();
+    },
+  };
 }
