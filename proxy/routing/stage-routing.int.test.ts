@@ -2,7 +2,6 @@
 // they are: who serves reads and writes, canary stickiness, held writes, unknown routes, and the metrics.
 import { canaryBucket } from './canary-bucket';
 import { call, startEchoRig, syncNeverCaughtUp, type ControlPlane, type EchoRig, type EchoUpstream, type TestProxy } from '../test/proxy-harness';
-import { until } from '../../cdc/test/until';
 import type { Context, Stage } from '../stages/stages';
 
 describe('stage routing through the client port', () => {
