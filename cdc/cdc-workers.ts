@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { readConnectorFile } from './connectors/kafka-connect';
 import { connectorsDir } from './connectors/register';
 import { drain, type DrainTarget } from './drain/drain';
+import { ForwardCatchUp } from './forward/caught-up';
+import { SourcePosition } from './forward/source-position';
 import { syncApiRouter } from './sync-api/sync-api';
 import { registerVerifyDriftGauge } from './verify/verify-runs';
 import { registerParkedEventsGauge } from './reverse/parked-events.gauge';
@@ -119,6 +121,15 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
     forward: { source: pools.legacy, slot: slots.forward, group: forwardGroup, topics: [legacyUsersTopic] },
     reverse: { source: pools.userService, slot: slots.reverse, group: reverseGroup, topics: [...contextEventTopics] },
   };
+  // Read-your-writes across proxy instances: legacy's WAL position, and whether the forward sync has
+  // reached it in a user's partition (its progress, or the idle horizon from the same slot the drain watches).
+  const sourcePosition = new SourcePosition(pools.legacy, config.CDC_SOURCE_POSITION_TIMEOUT_MS);
+  const forwardCatchUp = new ForwardCatchUp(
+    { userService: pools.userService, legacy: pools.legacy, slot: slots.forward, group: forwardGroup, topic: legacyUsersTopic },
+    eventLog,
+    logger.child({ component: 'forward-catch-up' }),
+    { horizonEveryMs: config.CDC_IDLE_HORIZON_EVERY_MS },
+  );
   const app = express();
   app.disable('x-powered-by');
   app.use(syncApiRouter({
@@ -126,6 +137,8 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
     legacy: pools.legacy,
     token: config.STRANGLER_ADMIN_TOKEN,
     drain: (direction, timeoutMs) => drain(drainTargets[direction], eventLog, { timeoutMs }),
+    forwardSourcePosition: () => sourcePosition.now(),
+    forwardCaughtUp: (usrId, lsn) => forwardCatchUp.of(usrId, lsn),
     logger: logger.child({ component: 'sync-api' }),
   }));
   app.get('/healthz', (_req, res) => {

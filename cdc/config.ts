@@ -18,6 +18,10 @@ const environment = z.object({
   STRANGLER_CONNECT_URL: z.url().default('http://127.0.0.1:28083'),
   // How long events may wait with no progress before /healthz calls a worker stalled.
   CDC_STALL_AFTER_MS: z.coerce.number().int().positive().default(30_000),
+  // Read-your-writes: how long legacy may take to tell its WAL position before the answer is a 503 (the
+  // proxy's own bound on the call is longer), and how often a partition's idle horizon may be measured.
+  CDC_SOURCE_POSITION_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
+  CDC_IDLE_HORIZON_EVERY_MS: z.coerce.number().int().positive().default(100),
   // The operators' token (the proxy's admin API uses the same): required to drain a sync direction.
   STRANGLER_ADMIN_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

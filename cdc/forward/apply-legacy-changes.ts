@@ -7,6 +7,7 @@ import type { LogMessage } from '../kafka/event-log';
 import { reportBatch, type AppliedBatch, type Outcome, type SyncMetrics } from '../metrics/sync-metrics';
 import { ownershipOf, type Ownership } from '../ownership/ownership-map';
 import { readStages } from '../ownership/stage-store';
+import { PartitionProgress } from './partition-progress';
 import { accountTarget, personaTarget, settingsTarget, type ContextTarget } from './context-targets';
 import {
   legacyUserToAccount,
@@ -86,9 +87,12 @@ type RowChange = Exclude<UsersChange, { kind: 'tombstone' | 'unparseable' | 'tru
 export async function applyLegacyChanges(messages: LogMessage[], deps: ForwardSyncDependencies): Promise<AppliedBatch> {
   const ownership = ownershipOf(await readStages(deps.control));
   const batch = new BatchFold(ownership, deps.clock);
+  // Every message of the batch is processed by the transaction below, whatever becomes of it.
+  const progress = new PartitionProgress();
   const rowChanges: { change: RowChange; message: LogMessage }[] = [];
   for (const message of messages) {
     const change = parseUsersChange(message.key, message.value);
+    progress.processed(message, change);
     switch (change.kind) {
       case 'tombstone':
         batch.count('none', 'ignored');
@@ -116,6 +120,8 @@ export async function applyLegacyChanges(messages: LogMessage[], deps: ForwardSy
       for (const lane of lanes) await batch.write(client, lane, deps);
       await batch.writePositions(client);
     }
+    // Last, after the rows it vouches for, and in their transaction: never ahead of what was applied.
+    await progress.write(client, deps.clock());
     // Before COMMIT: a crash after it must not lose a dead letter. Redelivery records each one once.
     for (const letter of batch.deadLetters) await deps.deadLetters.record(letter);
     await client.query('COMMIT');

@@ -4,12 +4,16 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DrainTimeout, type DrainResult } from '../drain/drain';
+import type { CatchUp } from '../forward/caught-up';
+import { SourceUnavailable } from '../forward/source-position';
 import type { Direction } from '../metrics/sync-metrics';
+import { formatPgLsn, isPgLsn, parsePgLsn } from '../postgres/pg-lsn';
 
 /**
  * What the proxy asks the sync, over HTTP rather than through its tables or code: how far the forward sync
  * has got for one user (read-your-writes, shadow lag), and the drain of one direction before an ownership
- * flip. Draining holds an operator action open, so it takes the same bearer token as the admin API.
+ * flip. Draining holds an operator action open, so it takes the same bearer token as the admin API; the
+ * reads reveal no personal data and are open, like /metrics.
  */
 export interface SyncApiDependencies {
   /** user_service, where the forward sync keeps its per-row positions. */
@@ -19,6 +23,10 @@ export interface SyncApiDependencies {
   /** STRANGLER_ADMIN_TOKEN; without one, every drain is refused. */
   token: string | undefined;
   drain(direction: Direction, timeoutMs: number): Promise<DrainResult>;
+  /** Legacy's pg_current_wal_lsn(), read by a query that started after the call (SourcePosition). */
+  forwardSourcePosition(): Promise<bigint>;
+  /** Whether the forward sync has processed the user's partition up to a WAL position (ForwardCatchUp). */
+  forwardCaughtUp(usrId: string, lsn: bigint): Promise<CatchUp>;
   logger: Logger;
 }
 
@@ -37,7 +45,7 @@ function bearerMatches(header: string | undefined, token: string | undefined): b
 
 export function syncApiRouter(deps: SyncApiDependencies): Router {
   const router = express.Router();
-  // Both user routes take the contract's ids (bigint, up to 18 digits); anything else changes nothing and is a 400.
+  // The user routes take the contract's ids (bigint, up to 18 digits); anything else changes nothing and is a 400.
   router.param('id', (_req, res, next, id: string) => {
     if (!/^[1-9][0-9]{0,17}$/.test(id)) return fail(res, 400, 'CDC.INVALID_USER_ID', 'the user id must be a positive integer');
     next();
@@ -56,6 +64,24 @@ export function syncApiRouter(deps: SyncApiDependencies): Router {
       commitLsn: row?.commit_lsn ?? null,
       appliedAt: row?.applied_at.toISOString() ?? null,
     });
+  });
+
+  // Read-your-writes across proxy instances (cdc/README.md): after a write legacy answered, the proxy takes
+  // this position and keeps the writer's reads on legacy until caught-up says the sync has reached it.
+  router.get('/sync/forward/source-position', async (_req, res) => {
+    try {
+      res.json({ lsn: formatPgLsn(await deps.forwardSourcePosition()) });
+    } catch (error) {
+      if (!(error instanceof SourceUnavailable)) throw error;
+      deps.logger.warn({ err: error }, 'legacy\'s WAL position could not be read');
+      fail(res, 503, 'CDC.SOURCE_UNAVAILABLE', error.message);
+    }
+  });
+
+  router.get('/sync/forward/users/:id/caught-up', async (req, res) => {
+    const { lsn } = req.query;
+    if (!isPgLsn(lsn)) return fail(res, 400, 'CDC.INVALID_REQUEST', 'lsn must be one WAL position as pg_lsn text, e.g. 16/B374D848');
+    res.json(await deps.forwardCaughtUp(req.params.id, parsePgLsn(lsn)));
   });
 
   // Whether legacy has the user's row yet: a user signed up (or erased) on the new side exists there (or is
