@@ -10,26 +10,19 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { startCdcWorkers, type CdcWorkers } from '../cdc-workers';
 import { DeadLetterSink } from '../dead-letters/dead-letter-sink';
-import type { EventLog, LogConsumer, LogMessage } from '../kafka/event-log';
+import type { EventLog, LogMessage } from '../kafka/event-log';
 import { KafkajsEventLog, kafkaSettingsFromEnv } from '../kafka/kafkajs-event-log';
 import { createSyncMetrics } from '../metrics/sync-metrics';
 import { parsePgLsn } from '../postgres/pg-lsn';
+import { aroundBatches } from '../test/around-batches';
 import { startSyncSandbox, type SyncSandbox } from '../test/sync-sandbox';
 import { until } from '../test/until';
 import { applyLegacyChanges } from './apply-legacy-changes';
+import type { CatchUp } from './caught-up';
 import { LEGACY_USERS_PARTITIONS } from './forward-sync.worker';
 import { SourcePosition, SourceUnavailable } from './source-position';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-
-interface CatchUpAnswer {
-  usrId: number;
-  lsn: string;
-  caughtUp: boolean;
-  partition: number | null;
-  appliedLsn: string | null;
-  idleHorizonLsn: string | null;
-}
 
 /**
  * The event log, with a gate in front of the forward worker's handler: closed, every batch handed over
@@ -38,28 +31,11 @@ interface CatchUpAnswer {
 function gatedEventLog(inner: EventLog) {
   let gate: Promise<void> = Promise.resolve();
   let release = () => {};
-  const log: EventLog = {
-    consumer(subscription) {
-      const consumer = inner.consumer(subscription);
-      const gated: LogConsumer = {
-        run: (handler) => consumer.run(async (messages, context) => {
-          await gate;
-          await handler(messages, context);
-        }),
-        stop: () => consumer.stop(),
-        onCrash: (listener) => consumer.onCrash(listener),
-      };
-      return gated;
-    },
-    publish: (topic, messages) => inner.publish(topic, messages),
-    listTopics: () => inner.listTopics(),
-    ensureTopics: (topics) => inner.ensureTopics(topics),
-    committedOffsets: (groupId, topic) => inner.committedOffsets(groupId, topic),
-    endOffsets: (topic) => inner.endOffsets(topic),
-    close: () => inner.close(),
-  };
   return {
-    log,
+    log: aroundBatches(inner, async (_messages, handle) => {
+      await gate;
+      await handle();
+    }),
     hold() {
       gate = new Promise((resolve) => { release = resolve; });
     },
@@ -90,7 +66,7 @@ describe('read-your-writes: has the forward sync reached legacy\'s WAL position 
   const caughtUp = async (id: number, lsn: string) => {
     const response = await fetch(`${cdc}/sync/forward/users/${id}/caught-up?lsn=${encodeURIComponent(lsn)}`);
     expect(response.status).toBe(200);
-    return (await response.json()) as CatchUpAnswer;
+    return (await response.json()) as CatchUp;
   };
   const rename = async (id: number, name: string) => {
     await legacy.query('UPDATE public.users SET disp_nm = $2, updated_ts = now() WHERE usr_id = $1', [id, name]);

@@ -7,7 +7,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startCdcWorkers } from '../cdc-workers';
 import { loadCdcConfig } from '../config';
-import type { EventLog, LogConsumer } from '../kafka/event-log';
+import type { EventLog } from '../kafka/event-log';
+import { aroundBatches } from './around-batches';
 import { KafkajsEventLog } from '../kafka/kafkajs-event-log';
 
 function required(name: string): string {
@@ -43,41 +44,31 @@ let batchesGiven = 0;
  */
 function withCrashWindow(inner: EventLog): EventLog {
   const ours = new Map<string, string[]>([[forwardGroup, [usersTopic]], [reverseGroup, contextEventTopics]]);
-  return {
-    consumer(subscription) {
-      const topics = ours.get(subscription.groupId);
-      if (!topics || !subscription.topics.every((topic) => typeof topic === 'string' && topics.includes(topic))) {
-        throw new Error(`the test worker refuses to consume ${subscription.topics.join(', ')} as group ${subscription.groupId}: give startCdcWorkers the test's group and topics`);
+  return aroundBatches(
+    inner,
+    async (messages, handle) => {
+      const first = messages[0]!.offset;
+      const last = messages[messages.length - 1]!.offset;
+      const partition = messages[0]!.partition;
+      if (killInsideBatch !== undefined && ++batchesGiven === killInsideBatch) {
+        signals.info({ signal: 'killing-itself', partition, first, last }, 'dying inside a batch');
+        setTimeout(() => process.kill(process.pid, 'SIGKILL'), 5);
       }
-      const consumer = inner.consumer(subscription);
-      if (subscription.groupId !== forwardGroup || (holdFrom === undefined && killInsideBatch === undefined)) return consumer;
-      const held: LogConsumer = {
-        run: (handler) =>
-          consumer.run(async (messages, context) => {
-            const first = messages[0]!.offset;
-            const last = messages[messages.length - 1]!.offset;
-            const partition = messages[0]!.partition;
-            if (killInsideBatch !== undefined && ++batchesGiven === killInsideBatch) {
-              signals.info({ signal: 'killing-itself', partition, first, last }, 'dying inside a batch');
-              setTimeout(() => process.kill(process.pid, 'SIGKILL'), 5);
-            }
-            await handler(messages, context);
-            if (holdFrom === undefined || BigInt(last) < holdFrom) return;
-            signals.info({ signal: 'holding-offset-commit', partition, first, last }, 'batch applied, offset commit held until the process is killed');
-            await new Promise<never>(() => undefined);
-          }),
-        stop: () => consumer.stop(),
-        onCrash: (listener) => consumer.onCrash(listener),
-      };
-      return held;
+      await handle();
+      if (holdFrom === undefined || BigInt(last) < holdFrom) return;
+      signals.info({ signal: 'holding-offset-commit', partition, first, last }, 'batch applied, offset commit held until the process is killed');
+      await new Promise<never>(() => undefined);
     },
-    publish: (topic, messages) => inner.publish(topic, messages),
-    listTopics: () => inner.listTopics(),
-    ensureTopics: (topics) => inner.ensureTopics(topics),
-    committedOffsets: (groupId, topic) => inner.committedOffsets(groupId, topic),
-    endOffsets: (topic) => inner.endOffsets(topic),
-    close: () => inner.close(),
-  };
+    {
+      wraps: (subscription) => subscription.groupId === forwardGroup && (holdFrom !== undefined || killInsideBatch !== undefined),
+      admit(subscription) {
+        const topics = ours.get(subscription.groupId);
+        if (!topics || !subscription.topics.every((topic) => typeof topic === 'string' && topics.includes(topic))) {
+          throw new Error(`the test worker refuses to consume ${subscription.topics.join(', ')} as group ${subscription.groupId}: give startCdcWorkers the test's group and topics`);
+        }
+      },
+    },
+  );
 }
 
 // The parent test holds our stdin open: when it dies without killing us (a runner killed by a timeout),
