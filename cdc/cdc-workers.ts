@@ -10,6 +10,8 @@ import { DeadLetterSink, DEAD_LETTER_TOPIC } from './dead-letters/dead-letter-si
 import { FORWARD_SYNC_GROUP, LEGACY_USERS_PARTITIONS, LEGACY_USERS_TOPIC, startForwardSync } from './forward/forward-sync.worker';
 import { backlogOf } from './health/backlog';
 import { WorkerHealth } from './health/worker-health';
+import { DependencyHealth } from './health/dependency-health';
+import { watchPool } from './postgres/connection-loss';
 import type { EventLog, LogConsumer } from './kafka/event-log';
 import { createSyncMetrics, type Direction } from './metrics/sync-metrics';
 import { join } from 'node:path';
@@ -63,12 +65,29 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
   const runReverse = options.contextEventTopics !== undefined || options.legacyUsersTopic === undefined;
   if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
   const metrics = createSyncMetrics(registry);
+  // A database that restarts or fails over is lived through: connections are watched (a lost one is
+  // counted and the dependency probed at once), batches retry, /healthz says what is gone meanwhile.
+  let dependencies: DependencyHealth | undefined;
+  const lost = (name: string) => dependencies?.lost(name);
+  const connectionTimeoutMillis = 2_000;
   const pools = {
-    userService: new Pool({ connectionString: config.CDC_USER_SERVICE_DATABASE_URL, max: 4 }),
-    legacy: new Pool({ connectionString: config.CDC_LEGACY_DATABASE_URL, max: 4 }),
-    control: new Pool({ connectionString: config.STRANGLER_CONTROL_DATABASE_URL, max: 4 }),
+    userService: watchPool(new Pool({ connectionString: config.CDC_USER_SERVICE_DATABASE_URL, max: 4, connectionTimeoutMillis }), 'user_service', logger, lost),
+    legacy: watchPool(new Pool({ connectionString: config.CDC_LEGACY_DATABASE_URL, max: 4, connectionTimeoutMillis }), 'legacy', logger, lost),
+    control: watchPool(new Pool({ connectionString: config.STRANGLER_CONTROL_DATABASE_URL, max: 4, connectionTimeoutMillis }), 'control', logger, lost),
   };
-  for (const [name, pool] of Object.entries(pools)) pool.on('error', (error) => logger.error({ err: error, pool: name }, 'idle database connection failed'));
+  const selectOne = (pool: Pool) => () => pool.query('SELECT 1');
+  dependencies = new DependencyHealth(
+    [
+      { name: 'legacy', check: selectOne(pools.legacy) },
+      { name: 'user_service', check: selectOne(pools.userService) },
+      { name: 'control', check: selectOne(pools.control) },
+      { name: 'kafka', check: () => eventLog.listTopics() },
+    ],
+    { registry, logger: logger.child({ component: 'dependencies' }) },
+  );
+  dependencies.start();
+  const dependencyHealth = dependencies;
+  let stopping = false;
   // strangler_verify_drift_rows comes from the latest `strangler verify` run recorded in the control plane.
   registerVerifyDriftGauge(registry, pools.control, logger.child({ component: 'verify' }));
 
@@ -85,13 +104,13 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
   // Both directions run side by side at all times; the ownership map decides per context which one writes.
   if (runForward) {
     const health = new WorkerHealth('forward', config.CDC_STALL_AFTER_MS);
-    consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, health, forwardGroup, legacyUsersTopic));
+    consumers.push(await startForwardSync(eventLog, { userService: pools.userService, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'forward' }), clock: () => new Date() }, health, forwardGroup, legacyUsersTopic, () => stopping));
     workers.push({ health, group: forwardGroup, topics: [legacyUsersTopic] });
   }
   if (runReverse) {
     const health = new WorkerHealth('reverse', config.CDC_STALL_AFTER_MS);
     registerParkedEventsGauge(registry, pools.legacy, logger);
-    consumers.push(await startReverseSync(eventLog, { legacy: pools.legacy, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'reverse' }), clock: () => new Date() }, health, reverseGroup, contextEventTopics));
+    consumers.push(await startReverseSync(eventLog, { legacy: pools.legacy, control: pools.control, deadLetters, metrics, logger: logger.child({ worker: 'reverse' }), clock: () => new Date() }, health, reverseGroup, contextEventTopics, () => stopping));
     workers.push({ health, group: reverseGroup, topics: [...contextEventTopics] });
   }
   // One measurement at a time, and stop() waits for the one in flight: it must not outlive the event log
@@ -111,7 +130,8 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
 
   const health = () => {
     const reports = workers.map((w) => w.health.report());
-    return { healthy: reports.every((r) => r.healthy), workers: reports };
+    const reachable = dependencyHealth.report();
+    return { healthy: reports.every((r) => r.healthy) && reachable.every((d) => d.reachable), workers: reports, dependencies: reachable };
   };
   const slots = {
     forward: options.forwardSlot ?? (await slotOf('legacy-users.json')),
@@ -143,7 +163,7 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
   }));
   app.get('/healthz', (_req, res) => {
     const report = health();
-    res.status(report.healthy ? 200 : 503).json({ status: report.healthy ? 'ok' : 'unhealthy', workers: report.workers });
+    res.status(report.healthy ? 200 : 503).json({ status: report.healthy ? 'ok' : 'unhealthy', workers: report.workers, dependencies: report.dependencies });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
@@ -155,7 +175,9 @@ export async function startCdcWorkers(options: CdcOptions): Promise<CdcWorkers> 
     port: (server.address() as AddressInfo).port,
     health,
     async stop() {
+      stopping = true;
       clearInterval(backlogTimer);
+      await dependencyHealth.stop();
       await measuring;
       await Promise.allSettled(consumers.map((c) => c.stop()));
       server.closeAllConnections();

@@ -1,5 +1,6 @@
 import type { EventLog, LogConsumer } from '../kafka/event-log';
 import type { WorkerHealth } from '../health/worker-health';
+import { retryOnConnectionLoss } from '../postgres/connection-loss';
 import { applyContextEvents, type ReverseSyncDependencies } from './apply-context-events';
 
 /** Where Debezium's outbox event router publishes each context's events (cdc/connectors/user-service-outbox.json). */
@@ -16,11 +17,18 @@ export async function startReverseSync(
   health: WorkerHealth,
   groupId = REVERSE_SYNC_GROUP,
   topics: readonly string[] = CONTEXT_EVENT_TOPICS,
+  stopping: () => boolean = () => false,
 ): Promise<LogConsumer> {
   const consumer = eventLog.consumer({ groupId, topics: [...topics], fromBeginning: true });
   consumer.onCrash((error) => health.crashed(error));
-  await consumer.run(async (messages) => {
-    const { lagSeconds } = await applyContextEvents(messages, deps);
+  await consumer.run(async (messages, context) => {
+    // As the forward worker: a batch rolled back by a lost connection is applied again, in place.
+    const { lagSeconds } = await retryOnConnectionLoss(() => applyContextEvents(messages, deps), {
+      what: 'a reverse batch',
+      logger: deps.logger,
+      giveUp: stopping,
+      onRetry: () => context.heartbeat().catch(() => undefined),
+    });
     health.progressed(lagSeconds);
   });
   health.running();
