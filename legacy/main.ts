@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { Pool } from 'pg';
+import { resilientPool } from './database-pool';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { migrateLegacy } from '../migrations/migrate';
@@ -16,9 +16,7 @@ async function main(): Promise<void> {
   const migration = await migrateLegacy(config.databaseUrl, { logger });
   logger.info({ database: migration.database, applied: migration.applied }, 'legacy schema up to date');
 
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 20, connectionTimeoutMillis: 5_000 });
-  // Without a listener, an idle client losing its connection would crash the process.
-  pool.on('error', (error) => logger.error({ err: error }, 'idle database connection failed'));
+  const pool = resilientPool({ connectionString: config.databaseUrl, max: 20, connectionTimeoutMillis: 5_000 }, 'legacy', logger);
 
   const app = createLegacyApp({ pool, logger, registry: new Registry(), bcryptCost: config.bcryptCost });
   const server = createServer(app);

@@ -6,7 +6,8 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { resilientPool } from './control-plane-pool';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { z } from 'zod';
@@ -75,8 +76,7 @@ async function main(): Promise<void> {
 
   // Once, here: the workers of a primary neither migrate nor release holds.
   await runMigrationSet(migrationSets.control, settings.STRANGLER_CONTROL_DATABASE_URL, { logger });
-  const control = new Pool({ connectionString: settings.STRANGLER_CONTROL_DATABASE_URL, max: 8, connectionTimeoutMillis: 5_000 });
-  control.on('error', (error) => logger.error({ err: error }, 'idle control-plane connection failed'));
+  const control = resilientPool({ connectionString: settings.STRANGLER_CONTROL_DATABASE_URL, max: 8, connectionTimeoutMillis: 5_000 }, 'control', logger);
   // A hold left by an admin process that died mid-change would keep a context's writes refused for good.
   const released = await releaseInterruptedHolds(control, logger);
   if (released.length > 0) logger.warn({ contexts: released }, 'released write holds left by an interrupted change');

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
+import { resilientPool } from './platform/database-pool';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { migrateUserService } from '../migrations/migrate';
@@ -32,12 +33,8 @@ async function main(): Promise<void> {
 
   if (config.USER_SERVICE_DB_PASSWORD) await setLoginPassword(config.USER_SERVICE_ADMIN_DATABASE_URL, config.USER_SERVICE_DB_PASSWORD);
 
-  const pool = new Pool({ connectionString: config.USER_SERVICE_DATABASE_URL, max: 20, connectionTimeoutMillis: 5_000 });
-  // Without a listener an idle client losing its connection would crash the process.
-  pool.on('error', (error) => logger.error({ err: error }, 'idle database connection failed'));
-
-  const control = new Pool({ connectionString: config.STRANGLER_CONTROL_DATABASE_URL, max: 4, connectionTimeoutMillis: 2_000 });
-  control.on('error', (error) => logger.error({ err: error }, 'idle control-plane connection failed'));
+  const pool = resilientPool({ connectionString: config.USER_SERVICE_DATABASE_URL, max: 20, connectionTimeoutMillis: 5_000 }, 'user_service', logger);
+  const control = resilientPool({ connectionString: config.STRANGLER_CONTROL_DATABASE_URL, max: 4, connectionTimeoutMillis: 2_000 }, 'control', logger);
   const registry = new Registry();
   const writeOwnership = new WriteOwnership({ control, logger: logger.child({ component: 'write-ownership' }), registry });
   const server = createServer(createUserServiceApp({ pool, logger, registry, bcryptCost: config.USER_SERVICE_BCRYPT_COST, writeOwnership }));

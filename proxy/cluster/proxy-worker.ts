@@ -2,7 +2,7 @@
 // sense, exactly as a lone `npm run start:proxy` would be (its own pool, registry, logger, stage state and
 // lease), on the client port node:cluster shares. It answers the primary's health and metrics questions;
 // SIGTERM (from the primary, or a Ctrl-C reaching the whole process group) stops it gracefully.
-import { Pool } from 'pg';
+import { resilientPool } from '../control-plane-pool';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { startProxy, type RunningProxy } from '../proxy-server';
@@ -13,8 +13,7 @@ import { CHANNEL, isToWorker, type FromWorker, type ToWorker, type WorkerHealth 
 const WORKER_POOL_SIZE = 4;
 
 export async function runProxyWorker(settings: ProxySettings, logger: Logger): Promise<void> {
-  const control = new Pool({ connectionString: settings.STRANGLER_CONTROL_DATABASE_URL, max: WORKER_POOL_SIZE, connectionTimeoutMillis: 5_000 });
-  control.on('error', (error) => logger.error({ err: error }, 'idle control-plane connection failed'));
+  const control = resilientPool({ connectionString: settings.STRANGLER_CONTROL_DATABASE_URL, max: WORKER_POOL_SIZE, connectionTimeoutMillis: 5_000 }, 'control', logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const starting = startProxy(proxyOptionsFrom(settings, { control, registry, logger }));
