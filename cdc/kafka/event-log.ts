@@ -65,6 +65,10 @@ export interface EventLog {
 export interface EventLogTeardown {
   /** Deletes the topics that exist (others are ignored) and returns once the broker no longer lists them. */
   deleteTopics(topics: string[]): Promise<void>;
-  /** Deletes the consumer groups that exist (others are ignored); a group with live members is refused. */
-  deleteGroups(groups: string[]): Promise<void>;
+  /**
+   * Deletes the consumer groups that exist (others are ignored). A group that still has members (those of a
+   * process killed moments ago stay until their session times out) is waited for, `onWait` telling who is
+   * in it; members still there after `maxWaitMs` fail the call with a message that names the group.
+   */
+  deleteGroups(groups: string[], options?: { maxWaitMs?: number; onWait?: (busy: { group: string; members: number }[]) => void }): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // The event-log port against the stack's real broker.
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import pino from 'pino';
 import type { LogMessage } from './event-log';
 import { KafkajsEventLog, kafkaSettingsFromEnv } from './kafkajs-event-log';
@@ -38,5 +39,52 @@ describe('kafkajs event log', () => {
     await again.stop();
     expect(resumed.map((m) => m.value?.toString() ?? null)).toEqual(['51', null]);
     expect(resumed[0]?.offset).toBe('51');
+  });
+});
+
+describe('deleting consumer groups (the demo\'s clean slate)', () => {
+  const eventLog = new KafkajsEventLog(kafkaSettingsFromEnv('event-log-groups-test'), logger);
+  // The broker's own view of a group, through a client of the test's.
+  const admin = new Kafka({ ...kafkaSettingsFromEnv('event-log-groups-test-admin'), logLevel: kafkaLogLevel.NOTHING }).admin();
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    await admin.disconnect();
+    await eventLog.close();
+  });
+
+  const joined = async (groupId: string, topic: string) => {
+    const member = new KafkajsEventLog(kafkaSettingsFromEnv(`member-${groupId}`), logger);
+    const consumer = member.consumer({ groupId, topics: [topic], fromBeginning: true });
+    await consumer.run(async () => undefined);
+    await until('the member in its group', async () => ((await groupMembers(groupId)) > 0 ? true : undefined), { timeoutMs: 30_000, everyMs: 100 });
+    return member;
+  };
+  const groupMembers = async (groupId: string) => (await admin.describeGroups([groupId])).groups[0]?.members.length ?? 0;
+
+  test('non-empty-group-waited-out: a group whose members are still there is deleted once they have left, not refused', async () => {
+    const topic = `groups-test-${randomUUID()}`;
+    const groupId = `group-${randomUUID()}`;
+    await eventLog.ensureTopics([{ topic }]);
+    const member = await joined(groupId, topic);
+    const waits: { group: string; members: number }[][] = [];
+    const deletion = eventLog.deleteGroups([groupId], { onWait: (busy) => waits.push(busy) });
+    await until('the deletion to wait for the member', () => (waits.length > 0 ? true : undefined), { timeoutMs: 10_000, everyMs: 50 });
+    expect(waits[0]).toEqual([{ group: groupId, members: 1 }]);
+    // As a killed member's session timing out would: it leaves, and the deletion goes through.
+    await member.close();
+    await deletion;
+    expect(await groupMembers(groupId)).toBe(0);
+  });
+
+  test('a group whose members never leave fails with what to do, not a bare library error', async () => {
+    const topic = `groups-test-${randomUUID()}`;
+    const groupId = `group-${randomUUID()}`;
+    await eventLog.ensureTopics([{ topic }]);
+    const member = await joined(groupId, topic);
+    try {
+      await expect(eventLog.deleteGroups([groupId], { maxWaitMs: 1_000 })).rejects.toThrow(new RegExp(`${groupId} \\(1\\); a process of theirs is still running`));
+    } finally {
+      await member.close();
+    }
   });
 });

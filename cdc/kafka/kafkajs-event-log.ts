@@ -163,11 +163,26 @@ export class KafkajsEventLog implements EventLog, EventLogTeardown {
     }
   }
 
-  async deleteGroups(groups: string[]): Promise<void> {
+  async deleteGroups(groups: string[], { maxWaitMs = 60_000, onWait }: { maxWaitMs?: number; onWait?: (busy: { group: string; members: number }[]) => void } = {}): Promise<void> {
     const admin = await this.connectedAdmin();
     const existing = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
     const present = groups.filter((g) => existing.has(g));
     if (present.length === 0) return;
+    // The broker refuses to delete a group with members (NON_EMPTY_GROUP). A killed consumer stays a member
+    // until its session times out (kafkajs' default: 30 s): wait that out, saying so, rather than fail.
+    const deadline = Date.now() + maxWaitMs;
+    let announced = false;
+    for (;;) {
+      const { groups: described } = await admin.describeGroups(present);
+      const busy = described.filter((g) => g.members.length > 0).map((g) => ({ group: g.groupId, members: g.members.length }));
+      if (busy.length === 0) break;
+      if (Date.now() > deadline) {
+        throw new Error(`consumer groups still have members after ${Math.round(maxWaitMs / 1000)} s: ${busy.map((b) => `${b.group} (${b.members})`).join(', ')}; a process of theirs is still running (a cdc started elsewhere?): stop it, then run again`);
+      }
+      if (!announced) onWait?.(busy);
+      announced = true;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     await admin.deleteGroups(present);
   }
 
