@@ -3,6 +3,7 @@
 // (cdc/config.ts) plus the TEST_* variables below. It runs no migrations and registers no connector:
 // the sandbox (cdc/test/sync-sandbox.ts) has done both. Logs go to stderr as JSON lines; the lines with a
 // `signal` field are what the parent test waits for (see forward-worker-child.ts).
+import { fstatSync } from 'node:fs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startCdcWorkers } from '../cdc-workers';
@@ -71,13 +72,23 @@ function withCrashWindow(inner: EventLog): EventLog {
   );
 }
 
-// The parent test holds our stdin open: when it dies without killing us (a runner killed by a timeout),
-// the pipe closes and we go too, instead of consuming on as an orphan.
-process.stdin.once('end', () => {
-  logger.warn('the parent test is gone; exiting');
-  process.exit(1);
-});
-process.stdin.resume();
+// A parent test that holds our stdin open (spawnForwardWorker) is watched through it: when it dies without
+// killing us (a runner killed by a timeout), the pipe closes and we go too, instead of consuming on as an
+// orphan. Started with no stdin (/dev/null: the fault tests' services), the parent's pid is watched instead.
+if (fstatSync(0).isFIFO()) {
+  process.stdin.once('end', () => {
+    logger.warn('the parent test is gone; exiting');
+    process.exit(1);
+  });
+  process.stdin.resume();
+} else {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid === parent) return;
+    logger.warn('the parent test is gone; exiting');
+    process.exit(1);
+  }, 1_000).unref();
+}
 
 async function main(): Promise<void> {
   const kafka = new KafkajsEventLog(
