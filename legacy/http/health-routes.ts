@@ -26,7 +26,7 @@ export function healthRoutes(pool: Pool, registry: Registry): Router {
   const router = Router();
   router.get('/healthz', inModule('http'), async (req, res) => {
     if (await databaseAnswers(pool, req.log)) res.json({ status: 'ok' });
-    else res.status(503).json({ status: 'unavailable' });
+    else res.status(503).json({ status: 'unavailable', reason: 'the database does not answer' });
   });
   router.get('/metrics', inModule('http'), async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

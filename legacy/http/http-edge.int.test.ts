@@ -180,7 +180,7 @@ describe('health and metrics', () => {
     await once(server, 'listening');
     try {
       const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`);
-      expect([response.status, await response.json()]).toEqual([503, { status: 'unavailable' }]);
+      expect([response.status, await response.json()]).toEqual([503, { status: 'unavailable', reason: 'the database does not answer' }]);
     } finally {
       server.closeAllConnections();
       server.close();
