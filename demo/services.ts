@@ -27,6 +27,8 @@ export interface RunningService {
 
 export class DemoServices {
   private readonly running: RunningService[] = [];
+  /** Children killed on purpose (a fault being injected): their exit is not a crash. */
+  private readonly killed = new Set<ChildProcess>();
   private stopping = false;
   private crash: Error | undefined;
 
@@ -68,7 +70,7 @@ export class DemoServices {
     const service = { spec, child, logFile };
     this.running.push(service);
     child.once('exit', (code, signal) => {
-      if (this.stopping) return;
+      if (this.stopping || this.killed.has(child)) return;
       this.crash ??= new Error(`${spec.name} exited (${signal ?? `code ${code}`}) while the demo ran; the end of ${logFile}:\n${tail(logFile, 15)}`);
     });
     return service;
@@ -83,6 +85,21 @@ export class DemoServices {
       if (error === this.crash) throw error;
       throw new Error(`${error.message}; see ${service.logFile}:\n${tail(service.logFile, 15)}`);
     });
+  }
+
+  /**
+   * SIGKILLs one service, as a crash or the OOM killer would, then starts it again from scratch as a
+   * supervisor would, and resolves once its /healthz answers 200 (the chaos of fault tests and the demo).
+   */
+  async crashAndRestart(name: ServiceName, timeoutMs = 120_000): Promise<void> {
+    const service = this.running.find((s) => s.spec.name === name && s.child.exitCode === null && s.child.signalCode === null);
+    if (!service) throw new Error(`${name} is not running`);
+    this.killed.add(service.child);
+    const exited = new Promise<void>((resolve) => service.child.once('exit', () => resolve()));
+    this.kill(service.child);
+    await exited;
+    this.running.splice(this.running.indexOf(service), 1);
+    await this.waitHealthy(this.startOne(service.spec), timeoutMs);
   }
 
   /** SIGTERM to each (the proxy first: clients stop before their upstreams), SIGKILL after a grace period. */

@@ -1,7 +1,8 @@
 // The fault matrix (issue 11): every process of ours as a real child process (legacy, user-service, cdc
 // and proxy, through their own entry points) on a sync sandbox, steady client writes through the proxy
 // with a ledger of what was acknowledged, and a real dependency of the stack hit: PostgreSQL stopped fast
-// and started again, Kafka Connect SIGKILLed and restarted. (A SIGKILLed broker is survived too, but the
+// and started again, Kafka Connect SIGKILLed and restarted, the cdc process SIGKILLed and started again as a
+// supervisor would. (A SIGKILLed broker is survived too, but the
 // reverse sync took from 40 s to past two minutes to catch up afterwards: not bounded yet, not here.) Each
 // once while legacy owns preferences' writes (`reads`: the forward sync carries them) and once while the new
 // service does (`writes`: the reverse sync). No process may die, each /healthz must be healthy again within
@@ -119,11 +120,20 @@ describe('every process of ours across a PostgreSQL restart, under client traffi
     await until(`${what} (pid ${pid}) gone`, () => (isAlive(pid) ? undefined : true), { timeoutMs: 10_000, everyMs: 50 });
   };
   /** Each fault: how it is injected, what shows it landed, and how the stack is brought back (as a supervisor would). */
-  const FAULTS: Record<string, { inject(): Promise<void>; seen(): Promise<boolean>; recover(): Promise<unknown> }> = {
+  const FAULTS: Record<string, { inject(): Promise<void>; seen(): Promise<boolean>; recover(): Promise<unknown>; restarts?: string }> = {
     'postgres-fast-restart': {
       inject: () => stopPostgres(stackSettings, stackLog),
       seen: async () => !(await healthy(specs[0]!)) && !(await healthy(specs[2]!)),
       recover: () => ensurePostgres(stackSettings, stackLog),
+    },
+    // The cdc process dies mid-stream and a supervisor starts a new one: the group hands it the partitions
+    // once the dead member's session has timed out; batches in flight were never committed, positions
+    // refuse what was applied but not acknowledged to Kafka.
+    'cdc-sigkill': {
+      inject: () => services.crashAndRestart('cdc'),
+      seen: async () => true,
+      recover: async () => undefined,
+      restarts: 'cdc',
     },
     'kafka-connect-sigkill': {
       inject: () => sigkill('Kafka Connect', connectPid(stackSettings)),
@@ -182,9 +192,12 @@ describe('every process of ours across a PostgreSQL restart, under client traffi
       await writer;
     }
 
-    // Nobody restarted anything: the same processes, none crashed.
+    // Nobody restarted anything but what the fault killed: the same processes, none crashed.
     expect(services.crashed).toBeUndefined();
-    expect(services.pids).toEqual(pids);
+    const restarted = FAULTS[fault]!.restarts;
+    const unchanged = (all: Record<string, number | undefined>) => Object.fromEntries(Object.entries(all).filter(([name]) => name !== restarted));
+    expect(unchanged(services.pids)).toEqual(unchanged(pids));
+    if (restarted) expect(services.pids[restarted]).not.toBe(pids[restarted]);
     // Every user's last acknowledged write is on its owner and, through the sync, on the other side.
     await until('every acknowledged write on both sides', async () => {
       for (const [user, zone] of acknowledged) {
