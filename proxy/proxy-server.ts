@@ -402,21 +402,20 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   /** A write that met a hold: kept until the hold is lifted, then decided again. */
   const holdWrite = (req: IncomingMessage, res: ServerResponse, c: Classified, startedAt: bigint, waitedMs: number) => {
     const { context } = c;
-      if (waitedMs === 0) metrics.heldWrites.inc({ context });
-      const kept = heldWrites.hold(context, {
-        waitedMs,
-        resume: (waited) => {
-          try {
-            dispatch(req, res, c, startedAt, waited);
-          } catch (error) {
-            answerOwnFault(res, error, c.routeKey);
-          }
-        },
-        expire: () => refuseWrite(req, res, c, startedAt, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes; retry shortly`),
-        gone: (forget) => res.once('close', forget),
-      });
-      if (!kept) refuseWrite(req, res, c, startedAt, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes and too many are waiting; retry shortly`);
-      return;
+    if (waitedMs === 0) metrics.heldWrites.inc({ context });
+    const kept = heldWrites.hold(context, {
+      waitedMs,
+      resume: (waited) => {
+        try {
+          dispatch(req, res, c, startedAt, waited);
+        } catch (error) {
+          answerOwnFault(res, error, c.routeKey);
+        }
+      },
+      expire: () => refuseWrite(req, res, c, startedAt, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes; retry shortly`),
+      gone: (forget) => res.once('close', forget),
+    });
+    if (!kept) refuseWrite(req, res, c, startedAt, 'PROXY.WRITES_HELD', `${context} writes are held while its stage changes and too many are waiting; retry shortly`);
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, c: Classified, startedAt: bigint, decision: Extract<Decision, { action: 'forward' }>, stage: ContextStage | undefined) => {
