@@ -99,7 +99,7 @@ export async function cleanSlate(options: CleanSlateOptions): Promise<void> {
   await options.eventLog.deleteTopics(topics);
   if (topics.length > 0) say(`topics deleted: ${topics.join(', ')}`);
   await options.eventLog.deleteGroups([...SYNC_GROUPS], {
-    onWait: (busy) => say(`waiting for the consumers of an interrupted run to leave ${busy.map((b) => b.group).join(', ')} (their session times out within 10 s)`),
+    onWait: (busy) => say(`waiting for the consumers of an interrupted run to leave ${busy.map((b) => b.group).join(', ')} (their session times out within 30 s)`),
   });
   say(`consumer groups deleted: ${SYNC_GROUPS.join(', ')}`);
 }

@@ -6,7 +6,7 @@
 // (sync.forward_positions) keep older changes from being applied over newer ones. The capture topic has
 // several partitions, applied side by side: the second life, on small batches, kills itself inside its sixth
 // batch's transaction while the other partitions' batches are in flight. Each restart waits out the dead
-// member's session timeout (10 s, cdc/kafka/kafkajs-event-log.ts) before the group rebalances: most of the run time.
+// member's session timeout (kafkajs' default, 30 s) before the group rebalances: most of the run time.
 import { isDeepStrictEqual } from 'node:util';
 import { Pool } from 'pg';
 import pino from 'pino';

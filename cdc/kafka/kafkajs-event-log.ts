@@ -94,11 +94,9 @@ export class KafkajsEventLog implements EventLog, EventLogTeardown {
   consumer(subscription: Subscription): LogConsumer {
     const consumer = new KafkajsConsumer(this.kafka.consumer({
       groupId: subscription.groupId,
-      // A member that died (SIGKILL, a lost broker connection) is replaced after this long without a
-      // heartbeat: 10 s instead of kafkajs' 30 s, so a partition moves to a surviving process, or back to
-      // this one after a broker restart, within seconds. Batches heartbeat while they retry a lost database.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+      // kafkajs' session timeout (30 s) stays: a member that died is replaced after it. Shorter (10 s was
+      // tried) kicks out a live member whose large batch takes longer than that on a loaded machine (kafkajs
+      // heartbeats between batches), and the batch then comes again and again.
       maxWaitTimeInMs: 250,
       maxBytesPerPartition: this.maxBytesPerPartition,
       maxBytes: 32 * 1024 * 1024,
@@ -174,7 +172,7 @@ export class KafkajsEventLog implements EventLog, EventLogTeardown {
     const present = groups.filter((g) => existing.has(g));
     if (present.length === 0) return;
     // The broker refuses to delete a group with members (NON_EMPTY_GROUP). A killed consumer stays a member
-    // until its session times out (10 s, see consumer() above): wait that out, saying so, rather than fail.
+    // until its session times out (30 s, see consumer() above): wait that out, saying so, rather than fail.
     const deadline = Date.now() + maxWaitMs;
     let announced = false;
     for (;;) {

@@ -20,8 +20,11 @@ describe('read-your-writes across two proxy instances', () => {
 
   beforeAll(async () => {
     stack = await startRealSync('ryw-across', { writeOwnership: true });
-    a = await startTestProxy({ legacyUrl: stack.legacyUrl, newServiceUrl: stack.newServiceUrl, control: stack.control.pool, cdcUrl: stack.cdcUrl });
-    b = await startTestProxy({ legacyUrl: stack.legacyUrl, newServiceUrl: stack.newServiceUrl, control: stack.control.pool, cdcUrl: stack.cdcUrl });
+    // The existence gate's wait is bounded (3 s by default); a loaded machine's reverse sync may take longer,
+    // and what is tested here is that the gate reaches the other instance, not that bound.
+    const options = { legacyUrl: stack.legacyUrl, newServiceUrl: stack.newServiceUrl, control: stack.control.pool, cdcUrl: stack.cdcUrl, existenceWaitMs: 15_000 };
+    a = await startTestProxy(options);
+    b = await startTestProxy(options);
     for (const list of [users, bystanders]) {
       for (let i = 0; i < USERS; i++) {
         const { rows } = await stack.legacyAdmin.query<{ usr_id: string }>(
@@ -91,6 +94,11 @@ describe('read-your-writes across two proxy instances', () => {
   test('signed-up-on-one-found-on-another: a user the new side just created is found through any instance on a context legacy still serves', async () => {
     await stack.control.setStage('identity', 'writes');
     await until('both instances with identity on the new side', () => ([a, b].every((p) => p.health().contexts.find((c) => c.context === 'identity')?.stage === 'writes') ? true : undefined), { timeoutMs: 10_000, everyMs: 20 });
+    // The reverse sync is flowing (its consumer has joined, the outbox connector is capturing) before the
+    // sign-ups that count: the first one waits for legacy's row without the gate.
+    const first = await call(`${a.url}/api/users`, 'POST', { email: `gate.first.${Date.now()}@example.com`, password: 'password1' });
+    expect(first.status).toBe(201);
+    await until('the reverse sync to carry a sign-up to legacy', async () => ((await stack.legacyAdmin.query('SELECT 1 FROM public.users WHERE usr_id = $1', [first.body.id])).rowCount === 1 ? true : undefined), { timeoutMs: 60_000, everyMs: 100 });
     const missing: string[] = [];
     for (let i = 0; i < 10; i++) {
       const [writer, reader] = i % 2 === 0 ? [a, b] : [b, a];
