@@ -1,3 +1,4 @@
+import { CdcAddresses } from './cdc-addresses';
 import { isLsn } from './read-your-writes/lsn';
 
 /** How far the forward sync has got, as read-your-writes needs it (cdc's sync API). */
@@ -13,16 +14,16 @@ export interface LegacyExistence {
   legacyHasUser(userId: string): Promise<boolean>;
 }
 
-/** The cdc workers' HTTP API, as far as the data plane needs it. */
+/** The cdc workers' HTTP API, as far as the data plane needs it; `cdcUrl` is STRANGLER_CDC_URL (cdc-addresses.ts). */
 export class CdcClient implements ForwardSyncProgress, LegacyExistence {
-  private readonly baseUrl: string;
+  private readonly addresses: CdcAddresses;
   private position: { readonly startedAt: number; readonly answer: Promise<string> } | undefined;
 
   constructor(
-    baseUrl: string,
+    cdcUrl: string,
     private readonly timeoutMs = 1_000,
   ) {
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.addresses = new CdcAddresses(cdcUrl);
   }
 
   /**
@@ -57,7 +58,7 @@ export class CdcClient implements ForwardSyncProgress, LegacyExistence {
   }
 
   private async get(path: string): Promise<unknown> {
-    const response = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    const response = await this.addresses.call((base) => fetch(`${base}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) }));
     const text = await response.text();
     if (response.status !== 200) throw new Error(`cdc answered ${response.status} for ${path.split('?')[0]!.replace(/\/\d+(\/|$)/, '/:id$1')}`);
     return JSON.parse(text);

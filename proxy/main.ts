@@ -15,7 +15,7 @@ import { migrationSets } from '../migrations/migration-sets';
 import { runMigrationSet } from '../migrations/migrate';
 import { createAdminApp, type AdminDependencies } from './admin/admin-app';
 import { loadAdminSettings } from './admin/admin-settings';
-import { releaseInterruptedHolds } from './admin/context-changes';
+import { sweepInterruptedHolds } from './admin/hold-sweeper';
 import { ClusterRegistry } from './cluster/merged-metrics';
 import { runProxyWorker } from './cluster/proxy-worker';
 import { startProxyWorkers } from './cluster/proxy-workers';
@@ -77,11 +77,12 @@ async function main(): Promise<void> {
   // Once, here: the workers of a primary neither migrate nor release holds.
   await runMigrationSet(migrationSets.control, settings.STRANGLER_CONTROL_DATABASE_URL, { logger });
   const control = resilientPool({ connectionString: settings.STRANGLER_CONTROL_DATABASE_URL, max: 8, connectionTimeoutMillis: 5_000 }, 'control', logger);
-  // A hold left by an admin process that died mid-change would keep a context's writes refused for good.
-  const released = await releaseInterruptedHolds(control, logger);
-  if (released.length > 0) logger.warn({ contexts: released }, 'released write holds left by an interrupted change');
+  // A hold left by an admin process that died mid-change (this one before its restart, or another instance)
+  // would keep a context's writes held: released at start and by every sweep after it.
+  const sweeper = sweepInterruptedHolds(control, logger.child({ component: 'admin' }), adminSettings.holdSweepMs);
 
   const plane = await (settings.PROXY_WORKERS === 1 ? inProcess(settings, control, logger) : supervised(settings, logger)).catch(async (error: unknown) => {
+    await sweeper.stop();
     await control.end();
     throw error;
   });
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'proxy shutting down');
     const forced = setTimeout(() => admin.closeAllConnections(), SHUTDOWN_GRACE_MS);
     forced.unref();
-    Promise.all([plane.stop(), new Promise<void>((resolve) => admin.close(() => resolve()))])
+    Promise.all([plane.stop(), sweeper.stop(), new Promise<void>((resolve) => admin.close(() => resolve()))])
       .then(() => control.end())
       .then(
         () => logger.info('proxy stopped'),

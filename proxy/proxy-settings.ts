@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { cdcUrlSetting } from './cdc-addresses';
 import type { ProxyOptions } from './proxy-server';
 import { DEFAULT_ROUTE_TABLE_FILE, loadRouteTable } from './routing/route-table';
 
@@ -17,7 +18,7 @@ const settingsSchema = z.object({
   LEGACY_URL: url.default('http://127.0.0.1:8082'),
   USER_SERVICE_URL: url.default('http://127.0.0.1:8083'),
   STRANGLER_CONTROL_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').default('postgres://postgres@127.0.0.1:55432/strangler'),
-  STRANGLER_CDC_URL: url.default('http://127.0.0.1:8084'),
+  STRANGLER_CDC_URL: cdcUrlSetting.default('http://127.0.0.1:8084'),
   PROXY_ROUTE_TABLE: z.string().min(1).default(DEFAULT_ROUTE_TABLE_FILE),
   PROXY_UPSTREAM_TIMEOUT_MS: positiveMs.default(5_000),
   PROXY_UPSTREAM_MAX_SOCKETS: positiveMs.default(256),

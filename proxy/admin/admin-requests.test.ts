@@ -96,6 +96,7 @@ describe('admin settings', () => {
       cdcUrl: 'http://127.0.0.1:8084',
       guards: { minShadowSample: 100, maxShadowMismatchRate: 0.01, maxForwardLagSeconds: 5, maxForwardBacklog: 100, maxVerifyAgeSeconds: 3600 },
       holdConfirmTimeoutMs: 15000,
+      holdSweepMs: 5000,
       drainTimeoutMs: 30000,
       cdcTimeoutMs: 2000,
       initialCanaryPercent: 0,
@@ -109,7 +110,7 @@ describe('admin settings', () => {
   test('reads every variable and refuses nonsense', () => {
     const settings = loadAdminSettings({
       STRANGLER_ADMIN_TOKEN: 's3cret',
-      STRANGLER_CDC_URL: 'http://cdc:9000/',
+      STRANGLER_CDC_URL: 'http://cdc:9000/, http://cdc-2:9000',
       STRANGLER_GUARD_MIN_SHADOW_SAMPLE: '10',
       STRANGLER_GUARD_MAX_SHADOW_MISMATCH_RATE: '0.05',
       STRANGLER_GUARD_MAX_FORWARD_LAG_SECONDS: '2.5',
@@ -117,15 +118,17 @@ describe('admin settings', () => {
       STRANGLER_GUARD_MAX_VERIFY_AGE_SECONDS: '60',
       STRANGLER_ADMIN_HOLD_CONFIRM_TIMEOUT_MS: '2500',
       STRANGLER_ADMIN_DRAIN_TIMEOUT_MS: '1000',
+      STRANGLER_ADMIN_HOLD_SWEEP_MS: '750',
       STRANGLER_ADMIN_CDC_TIMEOUT_MS: '500',
       STRANGLER_ADMIN_INITIAL_CANARY_PERCENT: '5',
     });
     expect(settings).toEqual({
       token: 's3cret',
-      cdcUrl: 'http://cdc:9000',
+      cdcUrl: 'http://cdc:9000,http://cdc-2:9000',
       guards: { minShadowSample: 10, maxShadowMismatchRate: 0.05, maxForwardLagSeconds: 2.5, maxForwardBacklog: 0, maxVerifyAgeSeconds: 60 },
       holdConfirmTimeoutMs: 2500,
       drainTimeoutMs: 1000,
+      holdSweepMs: 750,
       cdcTimeoutMs: 500,
       initialCanaryPercent: 5,
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cdcAddresses, cdcUrlSetting } from '../cdc-addresses';
 import type { GuardThresholds } from './promotion-guards';
 
 const rate = z.coerce.number().min(0).max(1);
@@ -8,7 +9,7 @@ const milliseconds = z.coerce.number().int().min(0).max(3_600_000);
 const environment = z.object({
   // Unset (or empty, which counts as unset): the admin API refuses every call (CONTRACT.md), it is never open.
   STRANGLER_ADMIN_TOKEN: z.string().optional(),
-  STRANGLER_CDC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8084'),
+  STRANGLER_CDC_URL: cdcUrlSetting.default('http://127.0.0.1:8084'),
   STRANGLER_GUARD_MIN_SHADOW_SAMPLE: count.default(100),
   STRANGLER_GUARD_MAX_SHADOW_MISMATCH_RATE: rate.default(0.01),
   STRANGLER_GUARD_MAX_FORWARD_LAG_SECONDS: z.coerce.number().min(0).default(5),
@@ -19,6 +20,9 @@ const environment = z.object({
   // instance would make every hand-over fail instead of being waited out.
   STRANGLER_ADMIN_HOLD_CONFIRM_TIMEOUT_MS: milliseconds.default(15_000),
   STRANGLER_ADMIN_DRAIN_TIMEOUT_MS: milliseconds.default(30_000),
+  // How often every admin process looks for write holds left by a change whose process died (hold-sweeper.ts):
+  // the bound, past the dead process's connection closing, on how long such a hold keeps writes held.
+  STRANGLER_ADMIN_HOLD_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
   // Bound on the cdc /healthz call behind the guards, so an unresponsive cdc fails the guards instead of hanging the API.
   STRANGLER_ADMIN_CDC_TIMEOUT_MS: milliseconds.default(2_000),
   STRANGLER_ADMIN_INITIAL_CANARY_PERCENT: z.coerce.number().int().min(0).max(100).default(0),
@@ -30,6 +34,7 @@ export interface AdminSettings {
   readonly guards: GuardThresholds;
   readonly holdConfirmTimeoutMs: number;
   readonly drainTimeoutMs: number;
+  readonly holdSweepMs: number;
   readonly cdcTimeoutMs: number;
   readonly initialCanaryPercent: number;
 }
@@ -41,7 +46,7 @@ export function loadAdminSettings(env: NodeJS.ProcessEnv): AdminSettings {
   const e = parsed.data;
   return {
     token: e.STRANGLER_ADMIN_TOKEN,
-    cdcUrl: e.STRANGLER_CDC_URL.replace(/\/+$/, ''),
+    cdcUrl: cdcAddresses(e.STRANGLER_CDC_URL).join(','),
     guards: {
       minShadowSample: e.STRANGLER_GUARD_MIN_SHADOW_SAMPLE,
       maxShadowMismatchRate: e.STRANGLER_GUARD_MAX_SHADOW_MISMATCH_RATE,
@@ -51,6 +56,7 @@ export function loadAdminSettings(env: NodeJS.ProcessEnv): AdminSettings {
     },
     holdConfirmTimeoutMs: e.STRANGLER_ADMIN_HOLD_CONFIRM_TIMEOUT_MS,
     drainTimeoutMs: e.STRANGLER_ADMIN_DRAIN_TIMEOUT_MS,
+    holdSweepMs: e.STRANGLER_ADMIN_HOLD_SWEEP_MS,
     cdcTimeoutMs: e.STRANGLER_ADMIN_CDC_TIMEOUT_MS,
     initialCanaryPercent: e.STRANGLER_ADMIN_INITIAL_CANARY_PERCENT,
   };

@@ -1,6 +1,7 @@
 // The cdc workers as the control plane sees them: their /healthz (for the guards) and their drain
 // endpoints (for the write flips), over HTTP only, since the proxy shares no code with cdc/.
 import { z } from 'zod';
+import { CdcAddresses } from '../cdc-addresses';
 import type { SyncFacts } from './promotion-guards';
 import type { SyncDirection } from './stage-transitions';
 
@@ -26,17 +27,24 @@ function describe(error: unknown): string {
   return `${messageOf(error) ?? String(error)}${cause ? `: ${cause}` : ''}`;
 }
 
-/** Never throws: an unreachable or garbled cdc is a fact the guards report, not an error of the API. */
+/**
+ * Never throws: an unreachable or garbled cdc is a fact the guards report, not an error of the API.
+ * `cdcUrl` is STRANGLER_CDC_URL: the first cdc process that answers reports (cdc-addresses.ts).
+ */
 export async function fetchSyncFacts(cdcUrl: string, timeoutMs: number): Promise<SyncFacts> {
   let response: Response;
+  let answered = cdcUrl;
   try {
-    response = await fetch(`${cdcUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await new CdcAddresses(cdcUrl).call((base) => {
+      answered = base;
+      return fetch(`${base}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    });
   } catch (error) {
-    return { reachable: false, reason: `GET ${cdcUrl}/healthz failed: ${describe(error)}` };
+    return { reachable: false, reason: `GET ${answered}/healthz failed: ${describe(error)}` };
   }
   // 503 is an unhealthy report with the same body; each worker's state is what the guards read.
   const parsed = healthBody.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success) return { reachable: false, reason: `GET ${cdcUrl}/healthz answered ${response.status} without a worker report` };
+  if (!parsed.success) return { reachable: false, reason: `GET ${answered}/healthz answered ${response.status} without a worker report` };
   return { reachable: true, workers: parsed.data.workers };
 }
 
@@ -46,18 +54,23 @@ export type DrainOutcome =
 
 /**
  * Asks the losing direction to apply everything its source had committed when the call arrived. A cdc
- * that cannot be reached, refuses, or answers anything but 200 has not drained.
+ * that cannot be reached, refuses, or answers anything but 200 has not drained. `cdcUrl` is
+ * STRANGLER_CDC_URL: a cdc process that dies mid-drain (the call reset) hands the drain to the next one,
+ * which starts it again from the source's position then (a later one: writes are held, so nothing is missed).
  */
 export async function drainSync(cdcUrl: string, direction: SyncDirection, token: string, timeoutMs: number): Promise<DrainOutcome> {
-  const url = `${cdcUrl}/sync/${direction}/drain`;
+  let url = `${cdcUrl}/sync/${direction}/drain`;
   let response: Response;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ timeoutMs }),
-      // The cdc bounds the drain itself; this bounds a cdc that stopped answering.
-      signal: AbortSignal.timeout(timeoutMs + 5_000),
+    response = await new CdcAddresses(cdcUrl).call((base) => {
+      url = `${base}/sync/${direction}/drain`;
+      return fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ timeoutMs }),
+        // The cdc bounds the drain itself; this bounds a cdc that stopped answering.
+        signal: AbortSignal.timeout(timeoutMs + 5_000),
+      });
     });
   } catch (error) {
     const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
