@@ -15,7 +15,8 @@ import { generateLegacyUsers, type GeneratedLegacyUser } from '../migrations/leg
 import { seedLegacyUsers } from '../migrations/legacy/seed/seed-legacy-users';
 import { seedPassword } from '../migrations/legacy/seed/password-pool';
 import { stackDown, stackPaths, stackSettings, stackUp, startPrometheus, stopPrometheus, type PrometheusStart, type StackSettings } from '../stack/native-stack';
-import { canConnect, waitFor } from '../stack/proc';
+import { waitFor } from '../stack/proc';
+import { clearDemoPorts } from './leftover-services';
 import { drainSync, fetchSyncFacts } from '../proxy/admin/cdc-client';
 import { checkBothSides } from './both-sides';
 import { cleanSlate } from './clean-slate';
@@ -185,8 +186,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       terminal.note(`Prometheus on ${prometheus.url}${prometheus.started ? '' : ' (already running)'}`);
     }
 
-    const busy = (await Promise.all(Object.entries(CONTRACT_PORTS).map(async ([name, port]) => ((await canConnect(port)) ? `${name} ${port}` : undefined)))).filter(Boolean);
-    if (busy.length > 0) throw new Error(`ports in use: ${busy.join(', ')}; stop the services running there (a previous \`npm run demo -- --keep\`?) first`);
+    // Services a previous `--keep` run left on the ports are stopped; anything else there stops the demo with what to do.
+    const cleared = await clearDemoPorts({ ...CONTRACT_PORTS }, root, serviceSpecs(urls).map((spec) => spec.main));
+    if (cleared.stopped.length > 0) terminal.note(`stopped the services an earlier run kept: ${cleared.stopped.map((h) => `${h.service} (pid ${h.pid}, port ${h.port})`).join(', ')}`);
 
     terminal.step('a clean slate: connectors, slots, the legacy, user_service and strangler databases, topics, consumer groups');
     await cleanSlate({

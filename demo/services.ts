@@ -8,7 +8,9 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { tail, waitFor } from '../stack/proc';
 
-export type ServiceName = 'legacy' | 'user-service' | 'cdc' | 'proxy';
+export type ServiceKind = 'legacy' | 'user-service' | 'cdc' | 'proxy';
+/** A kind, or a second (third...) instance of one: `cdc-2`, `proxy-2` share their kind's groups and tables. */
+export type ServiceName = ServiceKind | `${'cdc' | 'proxy'}-${number}`;
 
 export interface ServiceSpec {
   readonly name: ServiceName;
@@ -16,7 +18,11 @@ export interface ServiceSpec {
   readonly main: string;
   /** Where /healthz answers (the proxy's is on its admin port). */
   readonly healthUrl: string;
+  /** This instance's own variables (its ports), over the environment all services share. */
+  readonly env?: NodeJS.ProcessEnv;
 }
+
+const kindOf = (name: ServiceName): ServiceKind => name.replace(/-\d+$/, '') as ServiceKind;
 
 export interface RunningService {
   readonly spec: ServiceSpec;
@@ -62,7 +68,7 @@ export class DemoServices {
     // One process per service (tsx's require hook, as bin/strangler.js does), so its pid is the service's.
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(this.root, spec.main)], {
       cwd: this.root,
-      env: this.env,
+      env: { ...this.env, ...spec.env },
       stdio: ['ignore', log, log],
       detached: this.detached,
     });
@@ -88,10 +94,11 @@ export class DemoServices {
   }
 
   /**
-   * SIGKILLs one service, as a crash or the OOM killer would, then starts it again from scratch as a
-   * supervisor would, and resolves once its /healthz answers 200 (the chaos of fault tests and the demo).
+   * SIGKILLs one service, as a crash or the OOM killer would, and resolves once it has exited; `restart`
+   * starts it again. Together (crashAndRestart) they are a crash under a supervisor: the chaos of fault
+   * tests and the demo.
    */
-  async crashAndRestart(name: ServiceName, timeoutMs = 120_000): Promise<void> {
+  async sigkill(name: ServiceName): Promise<ServiceSpec> {
     const service = this.running.find((s) => s.spec.name === name && s.child.exitCode === null && s.child.signalCode === null);
     if (!service) throw new Error(`${name} is not running`);
     this.killed.add(service.child);
@@ -99,15 +106,24 @@ export class DemoServices {
     this.kill(service.child);
     await exited;
     this.running.splice(this.running.indexOf(service), 1);
-    await this.waitHealthy(this.startOne(service.spec), timeoutMs);
+    return service.spec;
+  }
+
+  /** Starts a crashed service again from scratch, as a supervisor would, and waits until its /healthz answers 200. */
+  async restart(spec: ServiceSpec, timeoutMs = 120_000): Promise<void> {
+    await this.waitHealthy(this.startOne(spec), timeoutMs);
+  }
+
+  async crashAndRestart(name: ServiceName, timeoutMs = 120_000): Promise<void> {
+    await this.restart(await this.sigkill(name), timeoutMs);
   }
 
   /** SIGTERM to each (the proxy first: clients stop before their upstreams), SIGKILL after a grace period. */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
-    const order: ServiceName[] = ['proxy', 'cdc', 'user-service', 'legacy'];
-    for (const name of order) {
-      for (const service of this.running.filter((s) => s.spec.name === name)) {
+    const order: ServiceKind[] = ['proxy', 'cdc', 'user-service', 'legacy'];
+    for (const kind of order) {
+      for (const service of this.running.filter((s) => kindOf(s.spec.name) === kind)) {
         const { child } = service;
         if (child.exitCode !== null || child.signalCode !== null) continue;
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

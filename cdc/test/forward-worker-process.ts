@@ -26,6 +26,11 @@ const forwardGroup = required('TEST_FORWARD_GROUP');
 const usersTopic = required('TEST_USERS_TOPIC');
 const reverseGroup = required('TEST_REVERSE_GROUP');
 const contextEventTopics = required('TEST_CONTEXT_EVENT_TOPICS').split(',');
+// The sandbox's replication slots, for the drains (the shared stack's slot names otherwise).
+const slots = {
+  ...(process.env.TEST_FORWARD_SLOT ? { forwardSlot: process.env.TEST_FORWARD_SLOT } : {}),
+  ...(process.env.TEST_REVERSE_SLOT ? { reverseSlot: process.env.TEST_REVERSE_SLOT } : {}),
+};
 // When set, the forward consumer stops for good right after the first batch reaching this offset has been
 // applied (its transaction committed) and before its Kafka offset is committed: the parent kills the
 // process there, in the one window where at-least-once delivery hands the same events over again.
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
     forwardGroup,
     legacyUsersTopic: usersTopic,
     ...reverseIsolation,
+    ...slots,
   });
   signals.info({ signal: 'ready', port: workers.port, pid: process.pid }, 'forward worker running');
   const stop = () => {
