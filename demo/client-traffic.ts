@@ -15,7 +15,11 @@ export interface KnownUser {
 }
 
 export interface TrafficSettings {
-  proxyUrl: string;
+  /**
+   * The proxy instances, each request to the next in turn. A request an instance refused to connect (never
+   * sent: it is down) goes to the next one, as a client behind a load balancer would.
+   */
+  proxyUrls: readonly string[];
   ratePerSecond: number;
   maxInFlight: number;
   mix: Mix;
@@ -24,6 +28,11 @@ export interface TrafficSettings {
   random: () => number;
   /** How long a held write is retried before it counts as failed. */
   holdPatienceMs: number;
+  /**
+   * The fault (demo --chaos) a failed request is explained by, when it failed while one was injected and
+   * recovered from (`chaos.ts`): it is counted against that fault, not against the migration.
+   */
+  explainFailure?: (startedAt: number, endedAt: number) => string | undefined;
 }
 
 export interface FailureSample {
@@ -38,8 +47,13 @@ export interface TrafficStats {
   byContext: Record<ContextName, Record<Verdict, number>>;
   /** Held answers (each retry of a held write counts once). */
   held: number;
+  /** Failed because of the migration: not explained by an injected fault. */
   failed: number;
   failures: FailureSample[];
+  /** Requests that failed, and held answers, while a fault was injected, by fault (demo --chaos). */
+  duringFaults: Record<string, { failed: number; held: number }>;
+  /** Requests one proxy instance refused to connect, sent to another. */
+  rerouted: number;
   signUps: number;
   erasures: number;
 }
@@ -52,6 +66,8 @@ export const emptyTrafficStats = (): TrafficStats => ({
   held: 0,
   failed: 0,
   failures: [],
+  duringFaults: {},
+  rerouted: 0,
   signUps: 0,
   erasures: 0,
 });
@@ -105,6 +121,9 @@ class UserPool {
 }
 
 interface Exchange {
+  /** When the request (its first attempt) was sent and its answer came: what a fault's window is matched to. */
+  startedAt: number;
+  endedAt: number;
   status: number | string;
   code?: string;
   body?: Record<string, unknown>;
@@ -148,14 +167,31 @@ export class ClientTraffic {
     }
   }
 
+  private nextProxy = 0;
+
+  /** The request to the next proxy instance; one that refuses the connection hands it to the following one. */
+  private async fetchAny(path: string, init: RequestInit): Promise<Response> {
+    const { proxyUrls } = this.settings;
+    for (let tried = 1; ; tried++) {
+      const url = proxyUrls[this.nextProxy++ % proxyUrls.length]!;
+      try {
+        return await fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+      } catch (error) {
+        // Refused: nothing was sent, so any request may go elsewhere. A reset or a timeout may have been acted on.
+        if (tried >= proxyUrls.length || (error as { cause?: { code?: unknown } }).cause?.code !== 'ECONNREFUSED') throw error;
+        this.stats.rerouted += 1;
+      }
+    }
+  }
+
   private async send(method: string, path: string, body?: unknown): Promise<Exchange> {
     this.stats.requests += 1;
+    const startedAt = Date.now();
     try {
-      const res = await fetch(`${this.settings.proxyUrl}${path}`, {
+      const res = await this.fetchAny(path, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
       });
       const text = await res.text();
       let parsed: Record<string, unknown> | undefined;
@@ -165,9 +201,9 @@ export class ClientTraffic {
         parsed = undefined; // not JSON: judged by its status alone
       }
       const code = (parsed?.error as { code?: string } | undefined)?.code;
-      return { status: res.status, code, body: parsed, retryAfter: res.headers.get('retry-after') };
+      return { startedAt, endedAt: Date.now(), status: res.status, code, body: parsed, retryAfter: res.headers.get('retry-after') };
     } catch (error) {
-      return { status: error instanceof Error ? error.name : 'network error', retryAfter: null };
+      return { startedAt, endedAt: Date.now(), status: error instanceof Error ? error.name : 'network error', retryAfter: null };
     }
   }
 
@@ -175,13 +211,22 @@ export class ClientTraffic {
   private async write(operation: Operation, method: string, path: string, body?: unknown): Promise<Exchange> {
     const context = CONTEXT_OF[operation];
     const patience = Date.now() + this.settings.holdPatienceMs;
-    for (;;) {
+    for (let startedAt: number | undefined; ;) {
       const answer = await this.send(method, path, body);
-      if (typeof answer.status !== 'number' || judge(operation, { status: answer.status, errorCode: answer.code }) !== 'held' || Date.now() > patience) return answer;
-      this.stats.held += 1;
-      this.stats.byContext[context].held += 1;
+      startedAt ??= answer.startedAt;
+      if (typeof answer.status !== 'number' || judge(operation, { status: answer.status, errorCode: answer.code }) !== 'held' || Date.now() > patience) return { ...answer, startedAt };
+      const fault = this.settings.explainFailure?.(answer.startedAt, answer.endedAt);
+      if (fault !== undefined) this.duringFault(fault).held += 1;
+      else {
+        this.stats.held += 1;
+        this.stats.byContext[context].held += 1;
+      }
       await new Promise((resolve) => setTimeout(resolve, retryAfterMs(answer.retryAfter)));
     }
+  }
+
+  private duringFault(fault: string): { failed: number; held: number } {
+    return (this.stats.duringFaults[fault] ??= { failed: 0, held: 0 });
   }
 
   private count(operation: Operation, request: string, answer: Exchange, accountActive = true): Verdict {
@@ -189,6 +234,11 @@ export class ClientTraffic {
     const verdict = typeof answer.status === 'number' ? judge(operation, { status: answer.status, errorCode: answer.code }, accountActive) : 'failed';
     // A write still held after the patience ran out is a failure like any other.
     const final = verdict === 'held' ? 'failed' : verdict;
+    const fault = final === 'failed' ? this.settings.explainFailure?.(answer.startedAt, answer.endedAt) : undefined;
+    if (fault !== undefined) {
+      this.duringFault(fault).failed += 1;
+      return final;
+    }
     this.stats.byContext[context][final] += 1;
     if (final === 'failed') {
       this.stats.failed += 1;
@@ -255,6 +305,8 @@ export class ClientTraffic {
       } else if (verdict === 'failed') {
         // The write may or may not have committed: the client cannot know, so neither can the check.
         this.ledger.recordUncertain(user.id, context);
+        // Nor which email or status signs this user in now: no more sign-ins, or their failure would be ours.
+        if (context === 'identity') this.pool.remove(user.id);
       }
     } finally {
       this.pool.release(user.id);

@@ -18,6 +18,8 @@ export interface DemoPorts {
 }
 
 export const CONTRACT_PORTS: DemoPorts = { proxy: 8080, admin: 8081, legacy: 8082, userService: 8083, cdc: 8084 };
+/** `--chaos`'s second proxy instance (client and admin port) and second cdc process: beside the contract's, ten up. */
+export const CHAOS_PORTS = { proxy: 8090, admin: 8091, cdc: 8094 } as const;
 
 export interface StackEndpoints {
   pgPort: number;
@@ -48,7 +50,7 @@ export function adminToken(env: NodeJS.ProcessEnv): string {
  * The services' environment: the contract's ports and databases on this stack, plus the demo's timings.
  * Variables already in `base` win, except the token, which is always the one given.
  */
-export function demoEnvironment(base: NodeJS.ProcessEnv, stack: StackEndpoints, token: string, phases: Phases, ports: DemoPorts = CONTRACT_PORTS): NodeJS.ProcessEnv {
+export function demoEnvironment(base: NodeJS.ProcessEnv, stack: StackEndpoints, token: string, phases: Phases, ports: DemoPorts = CONTRACT_PORTS, moreCdcUrls: readonly string[] = []): NodeJS.ProcessEnv {
   const pg = (user: string, database: string) => `postgres://${user}@127.0.0.1:${stack.pgPort}/${database}`;
   const defaults: Record<string, string> = {
     LOG_LEVEL: 'info',
@@ -70,7 +72,8 @@ export function demoEnvironment(base: NodeJS.ProcessEnv, stack: StackEndpoints, 
     PROXY_WORKERS: '1',
     LEGACY_URL: `http://127.0.0.1:${ports.legacy}`,
     USER_SERVICE_URL: `http://127.0.0.1:${ports.userService}`,
-    STRANGLER_CDC_URL: `http://127.0.0.1:${ports.cdc}`,
+    // Every cdc process, the contract's first (proxy/cdc-addresses.ts).
+    STRANGLER_CDC_URL: [`http://127.0.0.1:${ports.cdc}`, ...moreCdcUrls].join(','),
     // Walk-sized guards: enough comparisons to mean something, few enough to gather in seconds.
     STRANGLER_GUARD_MIN_SHADOW_SAMPLE: String(phases.minShadowSample),
     // A hold waits for each proxy instance's confirmation, which waits for that instance's writes in flight;

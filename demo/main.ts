@@ -1,4 +1,4 @@
-// `npm run demo [-- --users N] [--interactive] [--keep] [--quick] [--prometheus]` (demo/launch.js installs
+// `npm run demo [-- --users N] [--interactive] [--keep] [--quick] [--prometheus] [--chaos]` (demo/launch.js installs
 // the packages first when they are missing). Exits 0 only if no client request failed because of the
 // migration, every acknowledged write is on both sides and `strangler verify` is clean.
 import { Command, InvalidArgumentError } from 'commander';
@@ -15,6 +15,7 @@ interface CliOptions {
   keep: boolean;
   quick: boolean;
   prometheus: boolean;
+  chaos: boolean;
 }
 
 new Command('demo')
@@ -27,6 +28,7 @@ new Command('demo')
   .option('--keep', 'leave the services (and Prometheus) running at the end and print where to look', false)
   .option('--quick', '1,000 users and short phases (what the tests run)', false)
   .option('--prometheus', 'also run the stack\'s Prometheus (127.0.0.1:29090) scraping every service', false)
+  .option('--chaos', 'run two proxy instances and two cdc processes, and inject faults one after another during the walk (PostgreSQL restart, Kafka Connect, cdc and proxy SIGKILLs, an admin and a cdc process killed mid-hand-over)', false)
   .addHelpText('after', '\nEnvironment: STRANGLER_ADMIN_TOKEN (generated per run when unset) and any variable the services read\n'
     + '(STRANGLER_GUARD_*, PROXY_*, ...) override the demo\'s defaults. Logs: .stack/logs/demo-*.log.')
   .parseAsync()

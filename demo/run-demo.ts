@@ -6,6 +6,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { resolve } from 'node:path';
+import { Pool } from 'pg';
 import pino from 'pino';
 import { connectorFiles } from '../cdc/connectors/register';
 import { LEGACY_USERS_TOPIC, FORWARD_SYNC_GROUP } from '../cdc/forward/forward-sync.worker';
@@ -14,14 +15,17 @@ import { migrateLegacy } from '../migrations/migrate';
 import { generateLegacyUsers, type GeneratedLegacyUser } from '../migrations/legacy/seed/legacy-user-generator';
 import { seedLegacyUsers } from '../migrations/legacy/seed/seed-legacy-users';
 import { seedPassword } from '../migrations/legacy/seed/password-pool';
+import { createStackLogger } from '../stack/log';
 import { stackDown, stackPaths, stackSettings, stackUp, startPrometheus, stopPrometheus, type PrometheusStart, type StackSettings } from '../stack/native-stack';
 import { waitFor } from '../stack/proc';
 import { clearDemoPorts } from './leftover-services';
 import { drainSync, fetchSyncFacts } from '../proxy/admin/cdc-client';
 import { checkBothSides } from './both-sides';
+import { Chaos } from './chaos';
+import { backgroundFaults, handOverFaults, type ChaosTargets } from './chaos-faults';
 import { cleanSlate } from './clean-slate';
 import { ClientTraffic, emptyTrafficStats, type KnownUser } from './client-traffic';
-import { adminToken, CONTRACT_PORTS, DEMO_BCRYPT_COST, demoEnvironment, phasesFor, type DemoPorts } from './demo-settings';
+import { adminToken, CHAOS_PORTS, CONTRACT_PORTS, DEMO_BCRYPT_COST, demoEnvironment, phasesFor, type DemoPorts } from './demo-settings';
 import { figuresFrom, renderFigures, requestRates, type Figures, type SyncWorkerReport } from './figures';
 import { parsePrometheusText, type Sample } from './prometheus-text';
 import { DemoServices, type ServiceSpec } from './services';
@@ -41,6 +45,8 @@ export interface DemoOptions {
   /** Fewer users, shorter phases: for tests. */
   quick?: boolean;
   prometheus?: boolean;
+  /** Two proxy instances and two cdc processes, and faults injected one after another during the walk (chaos.ts). */
+  chaos?: boolean;
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   env?: NodeJS.ProcessEnv;
   settings?: StackSettings;
@@ -51,6 +57,8 @@ export interface DemoOptions {
 export interface DemoUrls {
   proxy: string;
   admin: string;
+  /** With --chaos: the second proxy instance, its admin port and the second cdc process. */
+  second?: { proxy: string; admin: string; cdc: string };
   legacy: string;
   userService: string;
   cdc: string;
@@ -71,11 +79,19 @@ function urlsOf(ports: DemoPorts): DemoUrls {
 }
 
 function serviceSpecs(urls: DemoUrls): ServiceSpec[] {
-  return [
+  const specs: ServiceSpec[] = [
     { name: 'legacy', main: 'legacy/main.ts', healthUrl: `${urls.legacy}/healthz` },
     { name: 'user-service', main: 'user-service/main.ts', healthUrl: `${urls.userService}/healthz` },
     { name: 'cdc', main: 'cdc/main.ts', healthUrl: `${urls.cdc}/healthz` },
     { name: 'proxy', main: 'proxy/main.ts', healthUrl: `${urls.admin}/healthz` },
+  ];
+  if (!urls.second) return specs;
+  // The second instances share everything with the first but their ports.
+  const portOf = (url: string) => new URL(url).port;
+  return [
+    ...specs,
+    { name: 'cdc-2', main: 'cdc/main.ts', healthUrl: `${urls.second.cdc}/healthz`, env: { CDC_PORT: portOf(urls.second.cdc) } },
+    { name: 'proxy-2', main: 'proxy/main.ts', healthUrl: `${urls.second.admin}/healthz`, env: { PROXY_PORT: portOf(urls.second.proxy), PROXY_ADMIN_PORT: portOf(urls.second.admin) } },
   ];
 }
 
@@ -144,8 +160,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const phases = phasesFor({ quick: options.quick ?? false, users: options.users });
   const terminal: Terminal = createTerminal(out);
   const token = adminToken(baseEnv);
-  const env = demoEnvironment(baseEnv, settings, token, phases);
   const urls = urlsOf(CONTRACT_PORTS);
+  if (options.chaos) urls.second = { proxy: `http://127.0.0.1:${CHAOS_PORTS.proxy}`, admin: `http://127.0.0.1:${CHAOS_PORTS.admin}`, cdc: `http://127.0.0.1:${CHAOS_PORTS.cdc}` };
+  const env = demoEnvironment(baseEnv, settings, token, phases, CONTRACT_PORTS, urls.second ? [urls.second.cdc] : []);
+  // Every drain and sync report through STRANGLER_CDC_URL: with --chaos, either cdc process answers.
+  const cdcUrl = env.STRANGLER_CDC_URL!;
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const services = new DemoServices(root, stackPaths(settings).logs, env, options.keep ?? false);
   const ledger = new WriteLedger();
@@ -156,6 +175,27 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   let aborted: string | undefined;
   let prometheus: PrometheusStart | undefined;
   let figuresTimer: NodeJS.Timeout | undefined;
+  let control: Pool | undefined;
+  let chaos: Chaos | undefined;
+  let walkFailed = false;
+  let chaosTargets: ChaosTargets | undefined;
+  /** --chaos: the faults, on this demo's stack and services; recovery is every /healthz 200 and both syncs drained. */
+  const startChaos = (specs: readonly ServiceSpec[], admin: AdminClient, controlPlane: Pool, say: (line: string) => void): Chaos => {
+    const proxyOfAdmin = new Map([[urls.admin, 'proxy' as const], [urls.second!.admin, 'proxy-2' as const]]);
+    chaosTargets = {
+      settings,
+      stackLog: createStackLogger('warn'),
+      services,
+      control: controlPlane,
+      changingProxy: () => proxyOfAdmin.get(admin.current)!,
+      drainingCdc: 'cdc',
+    };
+    return new Chaos({
+      unhealthy: async () => (await Promise.all(specs.map(async (spec) => ((await fetch(spec.healthUrl, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false)) ? undefined : spec.name)))).filter((name): name is ServiceSpec['name'] => name !== undefined),
+      drained: async () => (await drainSync(cdcUrl, 'forward', token, 10_000)).drained && (await drainSync(cdcUrl, 'reverse', token, 10_000)).drained,
+      say,
+    }, handOverFaults(chaosTargets, CONTEXTS[0], CONTEXTS[1]));
+  };
   let interrupted = false;
   const onSigint = () => { interrupted = true; };
   process.once('SIGINT', onSigint);
@@ -187,7 +227,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     }
 
     // Services a previous `--keep` run left on the ports are stopped; anything else there stops the demo with what to do.
-    const cleared = await clearDemoPorts({ ...CONTRACT_PORTS }, root, serviceSpecs(urls).map((spec) => spec.main));
+    const ports: Record<string, number> = { ...CONTRACT_PORTS, ...(options.chaos ? { 'proxy-2': CHAOS_PORTS.proxy, 'admin-2': CHAOS_PORTS.admin, 'cdc-2': CHAOS_PORTS.cdc } : {}) };
+    const cleared = await clearDemoPorts(ports, root, serviceSpecs(urls).map((spec) => spec.main));
     if (cleared.stopped.length > 0) terminal.note(`stopped the services an earlier run kept: ${cleared.stopped.map((h) => `${h.service} (pid ${h.pid}, port ${h.port})`).join(', ')}`);
 
     terminal.step('a clean slate: connectors, slots, the legacy, user_service and strangler databases, topics, consumer groups');
@@ -208,7 +249,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     seeded = seed.inserted;
     terminal.note(`${seed.inserted} users in ${(seed.durationMs / 1000).toFixed(1)} s; dirt planted: ${Object.entries(seed.dirt).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 
-    terminal.step('legacy, user-service, cdc (registers the connectors; Debezium snapshots) and proxy');
+    terminal.step(`legacy, user-service, cdc (registers the connectors; Debezium snapshots) and proxy${urls.second ? ', and a second cdc process and proxy instance (--chaos)' : ''}`);
     const specs = serviceSpecs(urls);
     await services.start(specs);
     terminal.note(`running: ${specs.map((s) => `${s.name} (pid ${services.pids[s.name]}, log ${services.logFileOf(s.name)})`).join(', ')}`);
@@ -224,7 +265,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       };
       snapshot.update(Math.min(counts.applied, seeded));
       // Every seeded row is on the topic once; then the drain proves the sync applied all of it.
-      return counts.produced >= seeded && (await drainSync(urls.cdc, 'forward', token, 2_000)).drained;
+      return counts.produced >= seeded && (await drainSync(cdcUrl, 'forward', token, 2_000)).drained;
     }, 10 * 60_000, 1_000).catch((error: Error) => {
       throw new Error(`${error.message} (${counts.produced} rows produced, ${counts.applied} applied)`);
     });
@@ -232,10 +273,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     snapshot.stop();
 
     const users = tidySeededUsers(seed.inserted, seed.seed);
-    terminal.step(`client traffic through the proxy (${urls.proxy}): ~${phases.ratePerSecond} requests/s over ${users.length} tidy users, for the whole walk`);
+    const proxyUrls = [urls.proxy, ...(urls.second ? [urls.second.proxy] : [])];
+    terminal.step(`client traffic through the proxy (${proxyUrls.join(', ')}): ~${phases.ratePerSecond} requests/s over ${users.length} tidy users, for the whole walk`);
     const runTag = `${Date.now().toString(36)}`;
+    const admin = new AdminClient([urls.admin, ...(urls.second ? [urls.second.admin] : [])], token);
+    if (options.chaos) {
+      control = new Pool({ connectionString: env.STRANGLER_CONTROL_DATABASE_URL, max: 2, connectionTimeoutMillis: 2_000 });
+      // Its connections die with the PostgreSQL restart the chaos itself injects; the next query reconnects.
+      control.on('error', () => undefined);
+      chaos = startChaos(specs, admin, control, (line) => terminal.note(line));
+    }
     traffic = new ClientTraffic({
-      proxyUrl: urls.proxy,
+      proxyUrls,
+      ...(chaos ? { explainFailure: chaos.explain } : {}),
       ratePerSecond: phases.ratePerSecond,
       maxInFlight: 32,
       mix: DEFAULT_MIX,
@@ -256,22 +306,29 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     // The verifier re-reads drifting rows once after --recheck-delay; rows a sync is still applying would
     // count as drift, so each run starts when both directions have caught up with what was committed.
     const verifyAfterDrain = async (context: (typeof CONTEXTS)[number]) => {
-      await drainBoth(urls.cdc, token, 60_000, checkAlive);
+      await drainBoth(cdcUrl, token, 60_000, checkAlive);
       return runVerify(root, env, context);
     };
-    const admin = new AdminClient(urls.admin, token);
+    const background = chaos?.runInTurn(backgroundFaults(chaosTargets!), phases.dwellMs, () => walkFailed || interrupted);
+    // Awaited after the walk; until then a failed fault must not be an unhandled rejection.
+    background?.catch(() => undefined);
     walks.push(...await walkContexts(CONTEXTS, {
       dwellMs: phases.dwellMs,
       canarySteps: phases.canarySteps,
       promotionDeadlineMs: 3 * 60_000,
       shadowDeadlineMs: 5 * 60_000,
-    }, { admin, terminal, verify: verifyAfterDrain, confirm, checkAlive }));
+    }, { admin, terminal, verify: verifyAfterDrain, confirm, checkAlive, ...(chaos ? { step: chaos.step.bind(chaos) } : {}) }));
+    if (chaos) {
+      terminal.step('chaos: the faults still to come, before the end');
+      await background;
+      if (chaos.unused.length > 0) throw new Error(`hand-over faults never met their promotion: ${chaos.unused.map((f) => f.name).join(', ')}`);
+    }
 
     if (options.whileRunning) await options.whileRunning(urls);
 
     terminal.step('the end: traffic stopped, both syncs drained, every acknowledged write checked on both sides');
     await traffic.stop();
-    await drainBoth(urls.cdc, token, 120_000, checkAlive);
+    await drainBoth(cdcUrl, token, 120_000, checkAlive);
     const checking = terminal.progress('users checked on legacy and the user-service', Math.max(1, ledger.expectations().length));
     bothSides = await checkBothSides(ledger, [{ name: 'legacy', baseUrl: urls.legacy }, { name: 'user-service', baseUrl: urls.userService }], (done) => checking.update(done));
     checking.stop();
@@ -280,15 +337,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     finalVerify = await runVerify(root, env);
     terminal.note(`exit ${finalVerify.exitCode}; drifting rows ${JSON.stringify(finalVerify.drift)}; unsyncable legacy rows (reported, not failed) ${JSON.stringify(finalVerify.unsyncable)}`);
   } catch (error) {
+    walkFailed = true;
     aborted = error instanceof Error ? error.message : String(error);
   } finally {
     if (figuresTimer) clearInterval(figuresTimer);
     await traffic?.stop();
+    await control?.end().catch(() => undefined);
     readline?.close();
     process.removeListener('SIGINT', onSigint);
   }
 
-  const proxyMetrics = await metricsOf(urls.admin).catch(() => [] as Sample[]);
+  // With --chaos, both instances' counters (each since its last start: the chaos restarts them).
+  const proxyMetrics = (await Promise.all([urls.admin, ...(urls.second ? [urls.second.admin] : [])].map((url) => metricsOf(url).catch(() => [] as Sample[])))).flat();
   const result: DemoResult = {
     walks,
     traffic: traffic?.stats ?? emptyTrafficStats(),
@@ -297,6 +357,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     finalVerify,
     proxyMetrics,
     aborted,
+    ...(chaos ? { faults: chaos.runs } : {}),
   };
   terminal.close();
   const summary = renderSummary(result);

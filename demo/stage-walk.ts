@@ -23,17 +23,39 @@ export interface ContextView {
   next: { stage: string; allowed: boolean; guards: GuardResult[] } | null;
 }
 
+/** The admin API, on one proxy instance or several (demo --chaos): an instance that is down hands the call to the next. */
 export class AdminClient {
-  constructor(readonly baseUrl: string, private readonly token: string) {}
+  private readonly baseUrls: readonly string[];
+  private preferred = 0;
+
+  constructor(baseUrls: string | readonly string[], private readonly token: string) {
+    this.baseUrls = typeof baseUrls === 'string' ? [baseUrls] : baseUrls;
+  }
+
+  /** The instance the next call goes to first: the last one that answered. */
+  get current(): string {
+    return this.baseUrls[this.preferred]!;
+  }
 
   private async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', 'x-strangler-actor': 'demo' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      // A promotion into or out of writes holds writes and drains a sync direction: seconds, not milliseconds.
-      signal: AbortSignal.timeout(120_000),
-    });
+    let res: Response | undefined;
+    for (let tried = 0; !res; tried++) {
+      const at = (this.preferred + tried) % this.baseUrls.length;
+      try {
+        res = await fetch(`${this.baseUrls[at]}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', 'x-strangler-actor': 'demo' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          // A promotion into or out of writes holds writes and drains a sync direction: seconds, not milliseconds.
+          signal: AbortSignal.timeout(120_000),
+        });
+        this.preferred = at;
+      } catch (error) {
+        // Refused or reset (the instance died): the next one. A change whose answer was lost may have
+        // happened or not; the walk reads the stage again before it asks once more.
+        if ((error as { name?: unknown }).name !== 'TypeError' || tried + 1 >= this.baseUrls.length) throw error;
+      }
+    }
     const text = await res.text();
     return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
   }
@@ -125,6 +147,12 @@ export interface WalkDeps {
   confirm: (what: string) => Promise<void>;
   /** Rejects when the demo has failed meanwhile (a crashed service), so the walk stops waiting. */
   checkAlive: () => void;
+  /**
+   * Runs each operator step (a promotion with its retries, a canary raise, a verify run; `to` is the stage
+   * promoted to, undefined for the others): demo --chaos runs its faults between steps, and its hand-over
+   * faults inside the promotion they hit (chaos.ts). Runs the step as it is otherwise.
+   */
+  step?: <T>(context: ContextName, to: string | undefined, work: () => Promise<T>) => Promise<T>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -159,13 +187,33 @@ export async function walkContexts(contexts: readonly ContextName[], settings: W
     terminal.note(`${what}: ${(settings.dwellMs / 1000).toFixed(0)} s under traffic`);
   };
 
+  const step = deps.step ?? (<T>(_context: ContextName, _to: string | undefined, work: () => Promise<T>) => work());
+  const verify = (context: ContextName) => step(context, undefined, () => deps.verify(context));
+
   const promote = async (context: ContextName, to: string, percent?: number) => {
     await deps.confirm(`promote ${context} to ${to}${percent === undefined ? '' : ` at ${percent}%`}`);
+    await step(context, to, () => promoteNow(context, to, percent));
+  };
+  const promoteNow = async (context: ContextName, to: string, percent?: number) => {
     const walk = walkOf(context);
     const deadline = Date.now() + settings.promotionDeadlineMs;
     for (;;) {
       deps.checkAlive();
-      const { status, body } = await admin.promote(context, to, percent);
+      const answered = await admin.promote(context, to, percent).catch((error: unknown) => error as Error);
+      if (answered instanceof Error) {
+        // No answer (the admin died mid-change, demo --chaos): done if the stage moved, asked again otherwise.
+        walk.refusals += 1;
+        terminal.note(`${context}: promotion to ${to} got no answer (${answered.message}); reading the stage again`);
+        if (Date.now() > deadline) throw new Error(`promoting ${context} to ${to}: no answer after ${settings.promotionDeadlineMs / 1000} s (${answered.message})`);
+        await sleep(1_000);
+        const view = await admin.context(context);
+        if (view.stage === to && (percent === undefined || view.canaryPercent === percent)) {
+          entered(context, percent === undefined ? to : `${to} ${percent}%`);
+          return;
+        }
+        continue;
+      }
+      const { status, body } = answered;
       if (status === 200) {
         const drained = (body as { drained?: unknown }).drained;
         terminal.note(`${context}: promoted to ${to}${percent === undefined ? '' : ` (${percent}%)`}${drained ? ', writes held while the losing sync drained' : ''}`);
@@ -183,7 +231,7 @@ export async function walkContexts(contexts: readonly ContextName[], settings: W
       if (Date.now() > deadline) throw new Error(`promoting ${context} to ${to} still refused after ${settings.promotionDeadlineMs / 1000} s`);
       await sleep(2_000);
       // A verify run that found drift (a row the sync was still applying) only clears with a new run.
-      if (failed.some((g) => g.guard === 'verify-clean')) walk.verify = await deps.verify(context);
+      if (failed.some((g) => g.guard === 'verify-clean')) walk.verify = await verify(context);
     }
   };
 
@@ -196,8 +244,9 @@ export async function walkContexts(contexts: readonly ContextName[], settings: W
     const shadowDeadline = Date.now() + settings.shadowDeadlineMs;
     for (;;) {
       deps.checkAlive();
-      const view = await admin.context(context);
-      const measured = view.next?.guards.find((g) => g.guard === 'shadow-mismatch-rate')?.measured ?? {};
+      // A read that fails (the control plane restarting under demo --chaos) is asked again at the next tick.
+      const view = await admin.context(context).catch(() => undefined);
+      const measured = view?.next?.guards.find((g) => g.guard === 'shadow-mismatch-rate')?.measured ?? {};
       const have = Number(measured.sample ?? 0);
       const need = Number(measured.minSample ?? 1);
       sample.update(Math.min(have, need), need);
@@ -218,7 +267,7 @@ export async function walkContexts(contexts: readonly ContextName[], settings: W
   for (const percent of raises) {
     for (const context of contexts) {
       await deps.confirm(`raise ${context}'s canary to ${percent}%`);
-      const { status, body } = await admin.canary(context, percent);
+      const { status, body } = await step(context, undefined, () => admin.canary(context, percent));
       if (status !== 200) throw new Error(`setting ${context}'s canary to ${percent}% answered ${status}: ${JSON.stringify(body)}`);
       entered(context, `canary ${percent}%`);
     }
@@ -232,7 +281,7 @@ export async function walkContexts(contexts: readonly ContextName[], settings: W
 
   terminal.step(`strangler verify, then ${all}: reads → writes (each: writes held, forward sync drained, ownership flips)`);
   for (const context of contexts) {
-    const outcome = await deps.verify(context);
+    const outcome = await verify(context);
     walkOf(context).verify = outcome;
     terminal.note(`verify ${context}: exit ${outcome.exitCode}, drifting rows ${outcome.drift[context] ?? 0}, unsyncable (legacy dirt, reported only) ${outcome.unsyncable[context] ?? 0}`);
   }

@@ -1,6 +1,7 @@
 /** The table the demo ends with, and the verdict it exits with. */
 import Table from 'cli-table3';
 import { sumBy, sumOf, type Sample } from './prometheus-text';
+import type { FaultRun } from './chaos';
 import type { TrafficStats } from './client-traffic';
 import type { ContextWalk, VerifyOutcome } from './stage-walk';
 import { CONTEXTS } from './write-ledger';
@@ -15,6 +16,8 @@ export interface DemoResult {
   proxyMetrics: readonly Sample[];
   /** A failure that stopped the demo early (a crashed service, a promotion refused past its deadline). */
   aborted?: string;
+  /** --chaos: the faults injected, in order, and how long each took to recover from. */
+  faults?: readonly FaultRun[];
 }
 
 export interface Verdict {
@@ -35,6 +38,21 @@ export function verdictOf(result: DemoResult): Verdict {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** --chaos: a row per fault, with the client requests that failed (or were held past their bound) during it. */
+function faultTable(result: DemoResult): string {
+  const table = new Table({
+    head: ['fault', 'what it hit', 'undone after', 'recovered in', 'client failures during it', 'held 503s during it'],
+    wordWrap: true,
+    style: { head: [], border: [] },
+    colWidths: [24, 52, 9, 10, 10, 8],
+  });
+  for (const fault of result.faults ?? []) {
+    const during = result.traffic.duringFaults[fault.name] ?? { failed: 0, held: 0 };
+    table.push([fault.name, fault.hits, seconds(fault.faultMs), seconds(fault.recoveryMs), String(during.failed), String(during.held)]);
+  }
+  return `${table.toString()}\nrecovered: every /healthz 200 and both syncs drained. Requests that failed while a fault was injected or being recovered from are counted against it, not the migration; ${result.traffic.rerouted} request(s) refused by a dead proxy instance went to the other.`;
+}
 
 export function renderSummary(result: DemoResult): string {
   const verdict = verdictOf(result);
@@ -65,6 +83,7 @@ export function renderSummary(result: DemoResult): string {
   }
   const lines = [
     table.toString(),
+    ...(result.faults ? [faultTable(result)] : []),
     `client requests ${result.traffic.requests} (sign-ups ${result.traffic.signUps}, erasures ${result.traffic.erasures}); failed because of the migration: ${result.traffic.failed}; held writes that reached a client as errors (503 PROXY.WRITES_HELD, retried): ${result.traffic.held}`,
     `acknowledged writes ${result.acknowledgedWrites} over ${result.bothSides.users} users; not on both sides: ${result.bothSides.differences.length}`,
     ...result.bothSides.differences.slice(0, 10).map((d) => `  - ${d}`),

@@ -29,6 +29,7 @@ import { until } from '../cdc/test/until';
 import { startSyncSandbox, type SyncSandbox } from '../cdc/test/sync-sandbox';
 import { isDrifting } from '../cdc/verify/drift';
 import { verifyContexts } from '../cdc/verify/verify-contexts';
+import { untilHoldConfirmed, untilHoldLifted, untilWritesHeld } from '../demo/chaos';
 import { DemoServices, type ServiceName, type ServiceSpec } from '../demo/services';
 import { createStackLogger } from '../stack/log';
 import { stackSettings } from '../stack/native-stack';
@@ -157,7 +158,7 @@ describe('every process of ours across the faults of real infrastructure, under 
   };
   const healthy = async (spec: ServiceSpec) => (await fetch(spec.healthUrl, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0)) === 200;
   const specOf = (name: ServiceName) => specs.find((spec) => spec.name === name)!;
-  const preferences = async () => (await control.query<{ stage: string; version: string; held: Date | null }>("SELECT stage, version, writes_held_since AS held FROM control.context_stages WHERE context = 'preferences'")).rows[0]!;
+  const preferences = async () => (await control.query<{ stage: string; held: Date | null }>("SELECT stage, writes_held_since AS held FROM control.context_stages WHERE context = 'preferences'")).rows[0]!;
 
   /**
    * The hand-over a stage is left by: promotion to `writes` (the forward sync drains) or rollback to `reads`
@@ -175,7 +176,6 @@ describe('every process of ours across the faults of real infrastructure, under 
     }).then(async (r) => ({ status: r.status, body: (await r.json().catch(() => undefined)) as unknown }), (error: unknown) => ({ status: 0, body: String(error) }));
   };
   const handedTo = (stage: Stage) => (stage === 'reads' ? 'writes' : 'reads');
-  const untilHeld = () => until('the hand-over holding writes', async () => ((await preferences()).held !== null ? true : undefined), { timeoutMs: 15_000, everyMs: 20 });
 
   /** Each fault: inject it and bring the stack back as a supervisor would; `restarts`: the process of ours it replaced. */
   const FAULTS: Record<string, { run(stage: Stage): Promise<void>; restarts?: ServiceName }> = {
@@ -214,11 +214,12 @@ describe('every process of ours across the faults of real infrastructure, under 
       async run(stage) {
         const before = await preferences();
         const change = startHandOver(stage);
-        await untilHeld();
+        await untilWritesHeld(control, 'preferences', 15_000);
         const killed = await services.sigkill('proxy');
         const killedAt = Date.now();
         expect((await change).status).toBe(0);
-        await until('the surviving instance releasing the hold', async () => ((await preferences()).held === null ? true : undefined), { timeoutMs: HOLD_RELEASE_BOUND_MS, everyMs: 50 });
+        // Released by the surviving instance: the dead one is not started again until it has been.
+        await untilHoldLifted(control, 'preferences', HOLD_RELEASE_BOUND_MS);
         logger.info({ stage, releasedInMs: Date.now() - killedAt }, 'hold released by the surviving instance');
         // Released, not flipped: the change died before its commit, and the stage it was leaving stays.
         expect((await preferences()).stage).toBe(before.stage);
@@ -233,16 +234,8 @@ describe('every process of ours across the faults of real infrastructure, under 
     'hand-over-cdc-sigkill': {
       async run(stage) {
         const change = startHandOver(stage);
-        await untilHeld();
-        const { version } = await preferences();
-        await until('every live proxy instance confirming the hold', async () => {
-          const { rows } = await control.query<{ pending: number }>(
-            `SELECT count(*) FILTER (WHERE coalesce((confirmed_versions ->> 'preferences')::bigint, 0) < $1)::int AS pending
-               FROM control.proxy_instances WHERE fenced_at IS NULL AND lease_expires_at > now()`,
-            [version],
-          );
-          return rows[0]!.pending === 0 ? true : undefined;
-        }, { timeoutMs: 20_000, everyMs: 20 });
+        const version = await untilWritesHeld(control, 'preferences', 15_000);
+        await untilHoldConfirmed(control, 'preferences', version, 20_000);
         await services.crashAndRestart('cdc');
         const answer = await change;
         expect(answer).toMatchObject({ status: 200, body: { to: { stage: handedTo(stage) } } });
