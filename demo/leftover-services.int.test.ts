@@ -3,23 +3,14 @@
 // listened on is asked of `ss`, never by connecting: a connect to a port nobody listens on can connect to
 // itself (TCP simultaneous open, when the kernel picks that very port as the source), which happened here.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { isAlive, listeners } from '../stack/proc';
+import { freePort, isAlive, listeners } from '../stack/proc';
 import { until } from '../cdc/test/until';
 import { clearDemoPorts, isKeptService } from './leftover-services';
 
 const root = join(__dirname, '..');
 const MAINS = ['legacy/main.ts', 'proxy/main.ts'];
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A process listening on `port`; `extra` lands in its command line (process.argv), as an entry point would. */
 async function holder(port: number, extra: string[]): Promise<ChildProcess> {

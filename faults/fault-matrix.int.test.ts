@@ -18,10 +18,8 @@
 // promotes to `writes`) and once while the new service does (`writes`: the reverse sync, a hand-over rolls
 // back to `reads`). No process may die, each /healthz must be healthy again within a bound, every
 // acknowledged write must end up on both sides, and verify must be clean, with nobody's help.
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import pino from 'pino';
@@ -36,7 +34,7 @@ import { stackSettings } from '../stack/native-stack';
 import { connectPid, ensureConnect } from '../stack/connect';
 import { ensureBroker } from '../stack/kafka';
 import { ensurePostgres, stopPostgres } from '../stack/postgres';
-import { isAlive, listeners } from '../stack/proc';
+import { freePort, isAlive, listeners } from '../stack/proc';
 
 const USERS = 10;
 const ZONES = Intl.supportedValuesOf('timeZone');
@@ -60,13 +58,6 @@ const stackLog = createStackLogger(process.env.LOG_LEVEL ?? 'warn');
 const root = join(__dirname, '..');
 type Stage = 'reads' | 'writes';
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,23 +2,15 @@
 // scrapes the jobs of observability/prometheus/prometheus.yml, and accepts every dashboard expression.
 // It runs in its own stack folder on a free port, so a demo's Prometheus on 29090 is never touched.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { until } from '../cdc/test/until';
 import { createStackLogger } from '../stack/log';
 import { type StackSettings, stackSettings, stackStatus, startPrometheus, stopPrometheus } from '../stack/native-stack';
-import { canConnect } from '../stack/proc';
+import { canConnect, freePort } from '../stack/proc';
 import { dashboardPanels, queryPrometheus } from './dashboards';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('Prometheus started through the native stack', () => {
   let settings: StackSettings;

@@ -57,6 +57,15 @@ export function removeFile(file: string): void {
   fs.rmSync(file, { force: true });
 }
 
+/** A port on 127.0.0.1 that nothing listened on a moment ago (the kernel's pick), for a test's own servers. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** Does something accept TCP connections on 127.0.0.1:port right now? */
 export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

@@ -6,21 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 import { until } from '../../cdc/test/until';
+import { freePort } from '../../stack/proc';
 import { startControlPlane, startEchoUpstream, type ControlPlane, type EchoUpstream } from '../test/proxy-harness';
 import type { ClusterHealth } from './proxy-workers';
 
 const root = join(__dirname, '..', '..');
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** One GET on a connection of its own: round-robin hands out connections, not requests. */
 function getOnce(port: number, path: string): Promise<{ status: number; body: string }> {
