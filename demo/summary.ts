@@ -45,7 +45,7 @@ function faultTable(result: DemoResult): string {
     head: ['fault', 'what it hit', 'undone after', 'recovered in', 'client failures during it', 'held 503s during it'],
     wordWrap: true,
     style: { head: [], border: [] },
-    colWidths: [24, 52, 9, 10, 10, 8],
+    colWidths: [26, 50, 9, 10, 10, 8],
   });
   for (const fault of result.faults ?? []) {
     const during = result.traffic.duringFaults[fault.name] ?? { failed: 0, held: 0 };
