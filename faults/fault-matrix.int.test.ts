@@ -4,6 +4,7 @@
 // was acknowledged, and one real thing hit per case:
 // - PostgreSQL stopped fast and started again;
 // - Kafka Connect SIGKILLed and restarted;
+// - the Kafka broker SIGKILLed and restarted (every consumer and producer cut at once);
 // - one cdc process SIGKILLed mid-stream and started again, as a supervisor would (the other one takes its
 //   partitions once the dead member's session has timed out, the new one takes some back: two rebalances
 //   under load);
@@ -12,8 +13,6 @@
 //   releases the hold it left: hold-sweeper.ts);
 // - mid write hand-over, the cdc process the drain was asked of SIGKILLed (the admin asks the other one:
 //   cdc-addresses.ts, and the drain waits for the group to hand the dead member's partitions over).
-// (A SIGKILLed broker is survived too, but the reverse sync took from 40 s to past two minutes to catch up
-// afterwards: not bounded yet, not here; see issue 11's notes.)
 // Each once while legacy owns preferences' writes (`reads`: the forward sync carries them, a hand-over
 // promotes to `writes`) and once while the new service does (`writes`: the reverse sync, a hand-over rolls
 // back to `reads`). No process may die, each /healthz must be healthy again within a bound, every
@@ -32,7 +31,7 @@ import { DemoServices, type ServiceName, type ServiceSpec } from '../demo/servic
 import { createStackLogger } from '../stack/log';
 import { stackSettings } from '../stack/native-stack';
 import { connectPid, ensureConnect } from '../stack/connect';
-import { ensureBroker } from '../stack/kafka';
+import { brokerPid, ensureBroker } from '../stack/kafka';
 import { ensurePostgres, stopPostgres } from '../stack/postgres';
 import { freePort, isAlive, listeners } from '../stack/proc';
 
@@ -41,6 +40,15 @@ const ZONES = Intl.supportedValuesOf('timeZone');
 const TOKEN = 'fault-token';
 /** How long after the fault is over (the dependency back, the process restarted) every /healthz must be 200 again. */
 const RECOVERY_BOUND_MS = 30_000;
+/**
+ * The same after a SIGKILLed broker. The restarted coordinator loads each group with the members it had,
+ * and kafkajs' consumers, restarted after their crash, join as new members (kafkajs keeps no member id
+ * across a restart), so each group rebalances only once the old members have gone: about 30 s (their
+ * session) for the forward group, but up to 75 s seen for the reverse group, whose join hangs longer
+ * for reasons not pinned down yet (issue 11's notes). Until then the cdc's /healthz rightly says its
+ * worker is stalled with events waiting. Bounded generously so that the row does not flake.
+ */
+const BROKER_RECOVERY_BOUND_MS = 120_000;
 /**
  * How long a write hold left by a SIGKILLed admin may keep writes held: one sweep of the survivors
  * (STRANGLER_ADMIN_HOLD_SWEEP_MS, 5 s by default) after the dead process's connection has closed, with room.
@@ -169,7 +177,7 @@ describe('every process of ours across the faults of real infrastructure, under 
   const handedTo = (stage: Stage) => (stage === 'reads' ? 'writes' : 'reads');
 
   /** Each fault: inject it and bring the stack back as a supervisor would; `restarts`: the process of ours it replaced. */
-  const FAULTS: Record<string, { run(stage: Stage): Promise<void>; restarts?: ServiceName }> = {
+  const FAULTS: Record<string, { run(stage: Stage): Promise<void>; restarts?: ServiceName; recoveryBoundMs?: number }> = {
     'postgres-fast-restart': {
       async run() {
         await stopPostgres(stackSettings, stackLog);
@@ -192,6 +200,15 @@ describe('every process of ours across the faults of real infrastructure, under 
         await until('Connect gone', async () => (connectPid(stackSettings) === undefined && !(await listeners(stackSettings.connectPort)).listening ? true : undefined), { timeoutMs: 15_000, everyMs: 100 });
         await ensureConnect(stackSettings, stackLog);
       },
+    },
+    // Every consumer and producer loses its connections at once; the broker recovers its logs at start.
+    'kafka-broker-sigkill': {
+      async run() {
+        await sigkill('the Kafka broker', brokerPid(stackSettings));
+        await until('the broker gone', async () => (brokerPid(stackSettings) === undefined && !(await listeners(stackSettings.kafkaPort)).listening ? true : undefined), { timeoutMs: 15_000, everyMs: 100 });
+        await ensureBroker(stackSettings, stackLog);
+      },
+      recoveryBoundMs: BROKER_RECOVERY_BOUND_MS,
     },
     // Clients retry on the other instance; a supervisor starts the dead one again.
     'proxy-sigkill': {
@@ -283,7 +300,15 @@ describe('every process of ours across the faults of real infrastructure, under 
       await until('writes acknowledged for every user', () => (acknowledged.size === USERS ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
       await FAULTS[fault]!.run(stage);
       const back = Date.now();
-      for (const spec of specs) await until(`${spec.name} healthy again`, async () => ((await healthy(spec)) ? true : undefined), { timeoutMs: Math.max(1, RECOVERY_BOUND_MS - (Date.now() - back)), everyMs: 200 });
+      const bound = FAULTS[fault]!.recoveryBoundMs ?? RECOVERY_BOUND_MS;
+      let said = '';
+      for (const spec of specs) {
+        await until(`${spec.name} healthy again`, async () => {
+          const answer = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(2_000) }).then(async (r) => ({ status: r.status, body: await r.text() }), (error: unknown) => ({ status: 0, body: String(error) }));
+          said = answer.body;
+          return answer.status === 200 ? true : undefined;
+        }, { timeoutMs: Math.max(1, bound - (Date.now() - back)), everyMs: 200, diagnostics: () => `its /healthz said: ${said.slice(0, 2_000)}` });
+      }
       logger.info({ fault, stage, recoveredInMs: Date.now() - back, retriedOnOther }, 'every process healthy again');
       // Writes are acknowledged again after the fault.
       const acknowledgedBefore = new Map(acknowledged);
@@ -301,6 +326,7 @@ describe('every process of ours across the faults of real infrastructure, under 
     if (restarted) expect(services.pids[restarted]).not.toBe(pids[restarted]);
     if (fault === 'proxy-sigkill') expect(retriedOnOther).toBeGreaterThan(0);
     // Every user's last acknowledged write is on its owner and, through the sync, on the other side.
+    const writersStopped = Date.now();
     await until('every acknowledged write on both sides', async () => {
       for (const [user, zone] of acknowledged) {
         const legacy = (await legacyDb.query('SELECT pref_tz FROM public.users WHERE usr_id = $1', [user])).rows[0]?.pref_tz;
@@ -309,6 +335,7 @@ describe('every process of ours across the faults of real infrastructure, under 
       }
       return true;
     }, { timeoutMs: 120_000, everyMs: 250 });
+    logger.info({ fault, stage, onBothSidesInMs: Date.now() - writersStopped }, 'every acknowledged write on both sides');
     // And nothing else drifted: every row of every context, as `strangler verify` reads them.
     const report = await verifyContexts({ legacy: legacyDb, userService: userServiceDb, contexts: ['identity', 'profile', 'preferences'], chunkSize: 500, recheckDelayMs: 1_000 });
     expect(report.contexts.filter(isDrifting)).toEqual([]);
