@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import { connectPid, ensureConnect } from '../stack/connect';
+import { brokerPid, ensureBroker } from '../stack/kafka';
 import type { Logger } from '../stack/log';
 import type { StackSettings } from '../stack/native-stack';
 import { ensurePostgres, stopPostgres } from '../stack/postgres';
@@ -45,6 +46,17 @@ export function backgroundFaults(t: ChaosTargets): ChaosFault[] {
         // Started again once the dead JVM's port is free, or the new one could not listen.
         await waitFor('Kafka Connect gone', async () => !isAlive(pid) && !(await listeners(t.settings.connectPort)).listening, 30_000, 100);
         await ensureConnect(t.settings, t.stackLog);
+      },
+    },
+    {
+      name: 'kafka-broker-sigkill',
+      hits: 'the Kafka broker (every topic, every consumer group): SIGKILL, then started; the groups rebalance once the old members are gone',
+      async inject() {
+        const pid = brokerPid(t.settings);
+        if (pid === undefined) throw new Error('the Kafka broker is not running');
+        process.kill(pid, 'SIGKILL');
+        await waitFor('the Kafka broker gone', async () => !isAlive(pid) && !(await listeners(t.settings.kafkaPort)).listening, 30_000, 100);
+        await ensureBroker(t.settings, t.stackLog);
       },
     },
     {
