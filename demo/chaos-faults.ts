@@ -25,6 +25,14 @@ export interface ChaosTargets {
   readonly drainingCdc: ServiceName;
 }
 
+/** SIGKILL of a part of the stack, started again once the dead JVM's port is free (or the new one could not listen). */
+export async function sigkillAndStart(what: string, pid: number | undefined, port: number, start: () => Promise<unknown>): Promise<void> {
+  if (pid === undefined) throw new Error(`${what} is not running`);
+  process.kill(pid, 'SIGKILL');
+  await waitFor(`${what} gone`, async () => !isAlive(pid) && !(await listeners(port)).listening, 30_000, 100);
+  await start();
+}
+
 /** The faults that run in turn during the walk. */
 export function backgroundFaults(t: ChaosTargets): ChaosFault[] {
   return [
@@ -39,25 +47,12 @@ export function backgroundFaults(t: ChaosTargets): ChaosFault[] {
     {
       name: 'kafka-connect-sigkill',
       hits: 'Kafka Connect and its Debezium tasks: SIGKILL, then started',
-      async inject() {
-        const pid = connectPid(t.settings);
-        if (pid === undefined) throw new Error('Kafka Connect is not running');
-        process.kill(pid, 'SIGKILL');
-        // Started again once the dead JVM's port is free, or the new one could not listen.
-        await waitFor('Kafka Connect gone', async () => !isAlive(pid) && !(await listeners(t.settings.connectPort)).listening, 30_000, 100);
-        await ensureConnect(t.settings, t.stackLog);
-      },
+      inject: () => sigkillAndStart('Kafka Connect', connectPid(t.settings), t.settings.connectPort, () => ensureConnect(t.settings, t.stackLog)),
     },
     {
       name: 'kafka-broker-sigkill',
       hits: 'the Kafka broker (every topic, every consumer group): SIGKILL, then started; the groups rebalance once the old members are gone',
-      async inject() {
-        const pid = brokerPid(t.settings);
-        if (pid === undefined) throw new Error('the Kafka broker is not running');
-        process.kill(pid, 'SIGKILL');
-        await waitFor('the Kafka broker gone', async () => !isAlive(pid) && !(await listeners(t.settings.kafkaPort)).listening, 30_000, 100);
-        await ensureBroker(t.settings, t.stackLog);
-      },
+      inject: () => sigkillAndStart('the Kafka broker', brokerPid(t.settings), t.settings.kafkaPort, () => ensureBroker(t.settings, t.stackLog)),
     },
     {
       name: 'cdc-sigkill',

@@ -27,13 +27,14 @@ import { startSyncSandbox, type SyncSandbox } from '../cdc/test/sync-sandbox';
 import { isDrifting } from '../cdc/verify/drift';
 import { verifyContexts } from '../cdc/verify/verify-contexts';
 import { untilHoldConfirmed, untilHoldLifted, untilWritesHeld } from '../demo/chaos';
+import { sigkillAndStart } from '../demo/chaos-faults';
 import { DemoServices, type ServiceName, type ServiceSpec } from '../demo/services';
 import { createStackLogger } from '../stack/log';
 import { stackSettings } from '../stack/native-stack';
 import { connectPid, ensureConnect } from '../stack/connect';
 import { brokerPid, ensureBroker } from '../stack/kafka';
 import { ensurePostgres, stopPostgres } from '../stack/postgres';
-import { freePort, isAlive, listeners } from '../stack/proc';
+import { freePort } from '../stack/proc';
 
 const USERS = 10;
 const ZONES = Intl.supportedValuesOf('timeZone');
@@ -149,12 +150,6 @@ describe('every process of ours across the faults of real infrastructure, under 
     await sandbox?.stop();
   });
 
-  /** SIGKILL, as a crash or the OOM killer would, and until the process is really gone. */
-  const sigkill = async (what: string, pid: number | undefined) => {
-    if (pid === undefined) throw new Error(`${what} is not running`);
-    process.kill(pid, 'SIGKILL');
-    await until(`${what} (pid ${pid}) gone`, () => (isAlive(pid) ? undefined : true), { timeoutMs: 10_000, everyMs: 50 });
-  };
   const healthy = async (spec: ServiceSpec) => (await fetch(spec.healthUrl, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0)) === 200;
   const specOf = (name: ServiceName) => specs.find((spec) => spec.name === name)!;
   const preferences = async () => (await control.query<{ stage: string; held: Date | null }>("SELECT stage, writes_held_since AS held FROM control.context_stages WHERE context = 'preferences'")).rows[0]!;
@@ -192,22 +187,13 @@ describe('every process of ours across the faults of real infrastructure, under 
       run: () => services.crashAndRestart('cdc'),
       restarts: 'cdc',
     },
+    // Nothing of ours depends on Connect's REST API; changes just stop flowing until it is back.
     'kafka-connect-sigkill': {
-      async run() {
-        await sigkill('Kafka Connect', connectPid(stackSettings));
-        // Nothing of ours depends on Connect's REST API; changes just stop flowing until it is back. Its port
-        // is free once the kernel has closed the dead JVM's sockets.
-        await until('Connect gone', async () => (connectPid(stackSettings) === undefined && !(await listeners(stackSettings.connectPort)).listening ? true : undefined), { timeoutMs: 15_000, everyMs: 100 });
-        await ensureConnect(stackSettings, stackLog);
-      },
+      run: () => sigkillAndStart('Kafka Connect', connectPid(stackSettings), stackSettings.connectPort, () => ensureConnect(stackSettings, stackLog)),
     },
     // Every consumer and producer loses its connections at once; the broker recovers its logs at start.
     'kafka-broker-sigkill': {
-      async run() {
-        await sigkill('the Kafka broker', brokerPid(stackSettings));
-        await until('the broker gone', async () => (brokerPid(stackSettings) === undefined && !(await listeners(stackSettings.kafkaPort)).listening ? true : undefined), { timeoutMs: 15_000, everyMs: 100 });
-        await ensureBroker(stackSettings, stackLog);
-      },
+      run: () => sigkillAndStart('the Kafka broker', brokerPid(stackSettings), stackSettings.kafkaPort, () => ensureBroker(stackSettings, stackLog)),
       recoveryBoundMs: BROKER_RECOVERY_BOUND_MS,
     },
     // Clients retry on the other instance; a supervisor starts the dead one again.

@@ -2,17 +2,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { until } from '../../cdc/test/until';
+import { freePort } from '../../stack/proc';
 import { startChild, type Child } from './child';
 
 export const NGINX_BINARY = process.env.STRANGLER_NGINX_BIN ?? '/usr/sbin/nginx';
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

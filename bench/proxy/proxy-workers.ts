@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { until } from '../../cdc/test/until';
 import { startChild, typescriptChild, type Child } from './child';
-import { freePort } from './nginx';
+import { freePort } from '../../stack/proc';
 
 interface WorkersHealth {
   workers: { state: string; answering: boolean; proxy: { contexts: { context: string; stage: string }[] } | null }[];
