@@ -1,6 +1,25 @@
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer, type Admin, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+import { backoffMs } from '../postgres/connection-loss';
 import type { BatchHandler, EventLog, EventLogTeardown, LogConsumer, LogMessage, OutgoingMessage, Subscription } from './event-log';
+
+/**
+ * Group-membership errors: the member must rejoin, nothing is wrong with the consumer. kafkajs 2.2.4 gives
+ * up on some of them for good (a commit or heartbeat answered UNKNOWN_MEMBER_ID after a broker restart is a
+ * KafkaJSNonRetriableError, and its consumer crashes with restart: false: seen in the fault matrix's broker
+ * row, where the reverse worker then stayed down), so we restart such a consumer ourselves.
+ */
+const REJOIN_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS']);
+
+/** Whether a kafkajs crash only means "join the group again" (the innermost cause's protocol error type). */
+export function needsOnlyRejoin(error: unknown): boolean {
+  let cause = error as { cause?: unknown; type?: unknown } | undefined;
+  for (let depth = 0; cause && depth < 10; depth++) {
+    if (typeof cause.type === 'string' && REJOIN_ERRORS.has(cause.type)) return true;
+    cause = cause.cause as typeof cause;
+  }
+  return false;
+}
 
 export interface KafkaSettings {
   brokers: string[];
@@ -37,6 +56,10 @@ function toLogMessage(topic: string, partition: number, m: { offset: string; key
 
 class KafkajsConsumer implements LogConsumer {
   private readonly crashListeners: ((error: Error) => void)[] = [];
+  private handler: BatchHandler | undefined;
+  private stopped = false;
+  private rejoins = 0;
+  private rejoinTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly consumer: Consumer, private readonly subscription: Subscription, private readonly logger: Logger) {
     // kafkajs gives up on non-retriable errors and only tells through this event (tulios/kafkajs#1466):
@@ -44,7 +67,13 @@ class KafkajsConsumer implements LogConsumer {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
       this.logger.error({ err: error, groupId: subscription.groupId, restart: payload.restart }, 'kafka consumer crashed');
-      if (!payload.restart) this.crashListeners.forEach((listener) => listener(error));
+      if (payload.restart) return;
+      if (needsOnlyRejoin(error) && !this.stopped) this.rejoin();
+      else this.crashListeners.forEach((listener) => listener(error));
+    });
+    // A batch after a rejoin: the consumer works again, the next loss starts its backoff afresh.
+    consumer.on(consumer.events.END_BATCH_PROCESS, () => {
+      this.rejoins = 0;
     });
   }
 
@@ -52,7 +81,26 @@ class KafkajsConsumer implements LogConsumer {
     this.crashListeners.push(listener);
   }
 
+  /** Starts the consumer again as a new member, after capped backoff with jitter; kafkajs has disconnected it. */
+  private rejoin(): void {
+    const delay = backoffMs(this.rejoins++, 1_000, 30_000, Math.random);
+    this.logger.warn({ groupId: this.subscription.groupId, inMs: delay, attempt: this.rejoins }, 'kafka consumer lost its group membership; joining again');
+    this.rejoinTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.start().catch((error: unknown) => {
+        this.logger.warn({ err: error, groupId: this.subscription.groupId }, 'kafka consumer could not join again; retrying');
+        if (!this.stopped) this.rejoin();
+      });
+    }, delay);
+  }
+
   async run(handler: BatchHandler): Promise<void> {
+    this.handler = handler;
+    await this.start();
+  }
+
+  private async start(): Promise<void> {
+    const handler = this.handler!;
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.subscription.topics, fromBeginning: this.subscription.fromBeginning });
     await this.consumer.run({
@@ -74,6 +122,8 @@ class KafkajsConsumer implements LogConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.rejoinTimer);
     await this.consumer.disconnect();
   }
 }
