@@ -45,9 +45,10 @@ const RECOVERY_BOUND_MS = 30_000;
  * The same after a SIGKILLed broker. The restarted coordinator loads each group with the members it had,
  * and kafkajs' consumers, restarted after their crash, join as new members (kafkajs keeps no member id
  * across a restart), so each group rebalances only once the old members have gone: about 30 s (their
- * session) for the forward group, but up to 75 s seen for the reverse group, whose join hangs longer
- * for reasons not pinned down yet (issue 11's notes). Until then the cdc's /healthz rightly says its
- * worker is stalled with events waiting. Bounded generously so that the row does not flake.
+ * session). The reverse group took up to 75 s: a commit after its first join can be answered
+ * UNKNOWN_MEMBER_ID, which kafkajs 2.2.4 takes as fatal; without cdc/kafka/kafkajs-event-log.ts's rejoin
+ * the worker stayed crashed for good (this row caught it), with it the consumer joins again and waits the
+ * old members out once more. Until then the cdc's /healthz rightly says the worker is stalled.
  */
 const BROKER_RECOVERY_BOUND_MS = 120_000;
 /**
