@@ -51,9 +51,12 @@ export class AdminClient {
         });
         this.preferred = at;
       } catch (error) {
-        // Refused or reset (the instance died): the next one. A change whose answer was lost may have
-        // happened or not; the walk reads the stage again before it asks once more.
-        if ((error as { name?: unknown }).name !== 'TypeError' || tried + 1 >= this.baseUrls.length) throw error;
+        // The next instance when this one refused the connection (nothing was sent), or for a read. A change
+        // whose connection died mid-call may have happened or not: it is not sent again here; the walk reads
+        // the stage again before it asks once more (a promotion that did happen must not be repeated).
+        const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
+        const anotherMayTry = (error as { name?: unknown }).name === 'TypeError' && (refused || method === 'GET');
+        if (!anotherMayTry || tried + 1 >= this.baseUrls.length) throw error;
       }
     }
     const text = await res.text();
@@ -199,12 +202,13 @@ export async function walkContexts(contexts: readonly ContextName[], settings: W
     const deadline = Date.now() + settings.promotionDeadlineMs;
     for (;;) {
       deps.checkAlive();
-      const answered = await admin.promote(context, to, percent).catch((error: unknown) => error as Error);
-      if (answered instanceof Error) {
+      // Not `instanceof Error`: fetch's errors may come from another realm (undici under jest's vm).
+      const answered = await admin.promote(context, to, percent).catch((error: unknown) => ({ lost: { message: String((error as { message?: unknown }).message ?? error) } }));
+      if ('lost' in answered) {
         // No answer (the admin died mid-change, demo --chaos): done if the stage moved, asked again otherwise.
         walk.refusals += 1;
-        terminal.note(`${context}: promotion to ${to} got no answer (${answered.message}); reading the stage again`);
-        if (Date.now() > deadline) throw new Error(`promoting ${context} to ${to}: no answer after ${settings.promotionDeadlineMs / 1000} s (${answered.message})`);
+        terminal.note(`${context}: promotion to ${to} got no answer (${answered.lost.message}); reading the stage again`);
+        if (Date.now() > deadline) throw new Error(`promoting ${context} to ${to}: no answer after ${settings.promotionDeadlineMs / 1000} s (${answered.lost.message})`);
         await sleep(1_000);
         const view = await admin.context(context);
         if (view.stage === to && (percent === undefined || view.canaryPercent === percent)) {
