@@ -5,7 +5,6 @@
  */
 import type { Pool } from 'pg';
 import { connectPid, ensureConnect } from '../stack/connect';
-import { brokerPid, ensureBroker } from '../stack/kafka';
 import type { Logger } from '../stack/log';
 import type { StackSettings } from '../stack/native-stack';
 import { ensurePostgres, stopPostgres } from '../stack/postgres';
@@ -48,11 +47,6 @@ export function backgroundFaults(t: ChaosTargets): ChaosFault[] {
       name: 'kafka-connect-sigkill',
       hits: 'Kafka Connect and its Debezium tasks: SIGKILL, then started',
       inject: () => sigkillAndStart('Kafka Connect', connectPid(t.settings), t.settings.connectPort, () => ensureConnect(t.settings, t.stackLog)),
-    },
-    {
-      name: 'kafka-broker-sigkill',
-      hits: 'the Kafka broker (every topic, every consumer group): SIGKILL, then started; the groups rebalance once the old members are gone',
-      inject: () => sigkillAndStart('the Kafka broker', brokerPid(t.settings), t.settings.kafkaPort, () => ensureBroker(t.settings, t.stackLog)),
     },
     {
       name: 'cdc-sigkill',

@@ -28,7 +28,7 @@ new Command('demo')
   .option('--keep', 'leave the services (and Prometheus) running at the end and print where to look', false)
   .option('--quick', '1,000 users and short phases (what the tests run)', false)
   .option('--prometheus', 'also run the stack\'s Prometheus (127.0.0.1:29090) scraping every service', false)
-  .option('--chaos', 'run two proxy instances and two cdc processes, and inject faults one after another during the walk (PostgreSQL restart, Kafka Connect, broker, cdc and proxy SIGKILLs, an admin and a cdc process killed mid-hand-over)', false)
+  .option('--chaos', 'run two proxy instances and two cdc processes, and inject faults one after another during the walk (PostgreSQL restart, Kafka Connect, cdc and proxy SIGKILLs, an admin and a cdc process killed mid-hand-over)', false)
   .addHelpText('after', '\nEnvironment: STRANGLER_ADMIN_TOKEN (generated per run when unset) and any variable the services read\n'
     + '(STRANGLER_GUARD_*, PROXY_*, ...) override the demo\'s defaults. Logs: .stack/logs/demo-*.log.')
   .parseAsync()
